@@ -1,0 +1,3 @@
+from fixer.cli import app
+
+app(prog_name="fixer")

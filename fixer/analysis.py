@@ -1,0 +1,775 @@
+"""Read-only pass: find optimizers built while tracing and decide, for each, where it goes or why not.
+
+The output is a frozen :class:`Plan`; :mod:`fixer.transform` applies it without deciding anything.
+Nodes in the plan are the original nodes of the analysed tree, matched by identity.
+"""
+
+from __future__ import annotations
+
+import builtins
+import keyword
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Union
+
+import libcst as cst
+from libcst.metadata import (
+    Access,
+    Assignment,
+    BaseAssignment,
+    CodePosition,
+    GlobalScope,
+    ParentNodeProvider,
+    PositionProvider,
+    QualifiedNameProvider,
+    Scope,
+    ScopeProvider,
+)
+
+from fixer import names
+from fixer.findings import OPTIMIZER_IN_TRACED_FUNCTION, Applicability, Diagnostic
+
+Owner = Union[cst.Module, cst.FunctionDef, cst.ClassDef, cst.Lambda]
+Block = Union[cst.Module, cst.IndentedBlock]
+
+_BUILTINS = frozenset(dir(builtins))
+
+
+# --------------------------------------------------------------------------- the plan
+
+
+@dataclass(frozen=True)
+class MovedStatement:
+    """A statement (or one small statement of a ``;`` line) moved verbatim."""
+
+    line: cst.SimpleStatementLine
+    small: cst.BaseSmallStatement | None  # set when the line holds other statements too
+    dedent: int
+
+
+@dataclass(frozen=True)
+class BoundCall:
+    """An inline constructor call hoisted as ``name = call``; the call becomes ``name``."""
+
+    name: str
+    call: cst.Call
+    dedent: int
+
+
+Hoisted = Union[MovedStatement, BoundCall]
+
+
+@dataclass(frozen=True)
+class Insertion:
+    """Statements to insert before ``anchor`` (a statement of the destination block)."""
+
+    anchor: cst.BaseStatement
+    hoisted: tuple[Hoisted, ...]
+    blank_lines_after: int
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything the transformer does, and every finding."""
+
+    diagnostics: tuple[Diagnostic, ...] = ()
+    insertions: tuple[Insertion, ...] = ()
+    removed_lines: frozenset[cst.SimpleStatementLine] = frozenset()
+    removed_smalls: frozenset[cst.BaseSmallStatement] = frozenset()
+    replaced_calls: Mapping[cst.Call, str] = field(default_factory=dict)
+    renamed: Mapping[cst.Name, str] = field(default_factory=dict)
+
+    @property
+    def changes_anything(self) -> bool:
+        return bool(self.insertions)
+
+
+# --------------------------------------------------------------------------- collection
+
+
+@dataclass(frozen=True)
+class Construction:
+    """A call that builds an optimizer, a wrapper or a schedule."""
+
+    call: cst.Call
+    kind: names.Kind
+    owner: Owner
+
+
+@dataclass(frozen=True)
+class Traced:
+    """A function that ``tf.function`` traces and the scope owner it is defined in."""
+
+    func: cst.FunctionDef
+    owner: Owner
+
+
+def _is_dotted(expr: cst.BaseExpression) -> bool:
+    """``a.b.c`` made only of names: the only callee spelling resolved (``f(a)(b)`` is not)."""
+    while isinstance(expr, cst.Attribute):
+        expr = expr.value
+    return isinstance(expr, cst.Name)
+
+
+class _Collector(cst.CSTVisitor):
+    METADATA_DEPENDENCIES = (QualifiedNameProvider, ScopeProvider)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.owners: list[Owner] = []
+        self.owner_of: dict[cst.FunctionDef, Owner] = {}
+        self.decorated: list[cst.FunctionDef] = []
+        self.call_forms: list[tuple[cst.Call, cst.Name]] = []
+        self.constructions: list[Construction] = []
+        self.declared: dict[Owner, set[str]] = {}
+
+    def _qualified(self, node: cst.CSTNode) -> set[str]:
+        found = self.get_metadata(QualifiedNameProvider, node, set())
+        return {q.name for q in found}
+
+    def _is_tf_function(self, expr: cst.BaseExpression) -> bool:
+        return _is_dotted(expr) and names.is_tracing_decorator(self._qualified(expr))
+
+    def visit_Module(self, node: cst.Module) -> None:
+        self.owners.append(node)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.owner_of[node] = self.owners[-1]
+        for decorator in node.decorators:
+            expr = decorator.decorator
+            if isinstance(expr, cst.Call):
+                expr = expr.func
+            if self._is_tf_function(expr):
+                self.decorated.append(node)
+                break
+        self.owners.append(node)
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self.owners.pop()
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.owners.append(node)
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        self.owners.pop()
+
+    def visit_Lambda(self, node: cst.Lambda) -> None:
+        self.owners.append(node)
+
+    def leave_Lambda(self, original_node: cst.Lambda) -> None:
+        self.owners.pop()
+
+    def visit_Global(self, node: cst.Global) -> None:
+        self.declared.setdefault(self.owners[-1], set()).update(n.name.value for n in node.names)
+
+    def visit_Nonlocal(self, node: cst.Nonlocal) -> None:
+        self.declared.setdefault(self.owners[-1], set()).update(n.name.value for n in node.names)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if _is_dotted(func):
+            kind = names.constructor_kind(self._qualified(func))
+            if kind is not None:
+                self.constructions.append(Construction(node, kind, self.owners[-1]))
+                return
+            if self._is_tf_function(func):
+                target = _traced_argument(node)
+                if target is not None:
+                    self.call_forms.append((node, target))
+        elif isinstance(func, cst.Call) and _is_dotted(func.func):
+            # tf.function(reduce_retracing=True)(fn)
+            if self._is_tf_function(func.func) and node.args and node.args[0].keyword is None:
+                target = node.args[0].value
+                if isinstance(target, cst.Name):
+                    self.call_forms.append((node, target))
+
+
+def _traced_argument(call: cst.Call) -> cst.Name | None:
+    for arg in call.args:
+        if arg.star:
+            return None
+        if arg.keyword is None or arg.keyword.value == "func":
+            return arg.value if isinstance(arg.value, cst.Name) else None
+    return None
+
+
+# --------------------------------------------------------------------------- analysis
+
+
+@dataclass(frozen=True)
+class Binding:
+    """``name = <call>`` as a small statement of ``line``."""
+
+    line: cst.SimpleStatementLine
+    small: cst.BaseSmallStatement
+    name: str
+
+
+@dataclass
+class _Site:
+    """One optimizer to move: its call, the statements that go with it, and the outcome."""
+
+    call: cst.Call
+    traced: Traced
+    bound: Binding | None  # the ``name = Optimizer(...)`` statement, if any
+    feeders: list[Binding]
+    reason: str | None = None
+
+
+class _Analysis:
+    def __init__(self, wrapper: cst.MetadataWrapper, path: str) -> None:
+        self.module = wrapper.module
+        self.path = path
+        self.scopes = wrapper.resolve(ScopeProvider)
+        self.positions = wrapper.resolve(PositionProvider)
+        self.parents = wrapper.resolve(ParentNodeProvider)
+        self.collector = _Collector()
+        wrapper.visit(self.collector)
+        self.code = cst.Module(body=[]).code_for_node
+        self.reserved: set[str] = set()
+        self.all_scopes: list[Scope] = list(
+            {scope for scope in self.scopes.values() if scope is not None}
+        )
+        self.access_of: dict[cst.CSTNode, Access] = {}
+        for scope in self.all_scopes:
+            for access in scope.accesses:
+                self.access_of[access.node] = access
+
+    # ----------------------------------------------------------------- traced functions
+
+    def traced_functions(self) -> dict[cst.FunctionDef, Traced]:
+        found: dict[cst.FunctionDef, Traced] = {}
+        owner_of = self.collector.owner_of
+        for func in self.collector.decorated:
+            found[func] = Traced(func, owner_of[func])
+        for call, target in self.collector.call_forms:
+            scope = self.scopes.get(call)
+            if scope is None or target.value not in scope:
+                continue
+            defs = [a.node for a in scope[target.value] if isinstance(a, Assignment)]
+            if len(defs) != 1 or not isinstance(defs[0], cst.FunctionDef):
+                continue
+            func = defs[0]
+            if self.scopes.get(func) is scope and func not in found:
+                found[func] = Traced(func, owner_of[func])
+        return found
+
+    # ----------------------------------------------------------------- helpers
+
+    def start(self, node: cst.CSTNode) -> CodePosition:
+        return self.positions[node].start
+
+    def sort_key(self, node: cst.CSTNode) -> tuple[int, int]:
+        start = self.positions[node].start
+        return start.line, start.column
+
+    def end_key(self, node: cst.CSTNode) -> tuple[int, int]:
+        end = self.positions[node].end
+        return end.line, end.column
+
+    def sort_key_statement(self, node: cst.FunctionDef) -> tuple[int, int]:
+        """Where a def really starts: its first decorator."""
+        return self.sort_key(node.decorators[0] if node.decorators else node)
+
+    def assignment_key(self, assignment: BaseAssignment) -> tuple[int, int]:
+        return self.sort_key(assignment.node) if assignment.node is not None else (0, 0)
+
+    def within(self, node: cst.CSTNode, container: cst.CSTNode) -> bool:
+        return self.sort_key(container) <= self.sort_key(node) and self.end_key(
+            node
+        ) <= self.end_key(container)
+
+    def inner_scope(self, func: cst.FunctionDef) -> Scope:
+        """The scope of a function's body (the def itself sits in the enclosing scope)."""
+        first: cst.CSTNode = func.body.body[0] if func.body.body else func.body
+        scope = self.scopes[first]
+        assert scope is not None
+        return scope
+
+    def ancestors(self, node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+        while node in self.parents:
+            node = self.parents[node]
+            yield node
+
+    def enclosing_statement(self, node: cst.CSTNode) -> cst.CSTNode:
+        """The simple statement line (or compound statement header) an expression is part of."""
+        for parent in self.ancestors(node):
+            if isinstance(parent, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+                return parent
+        return node
+
+    def is_descendant_scope(self, scope: Scope | None, ancestor: Scope) -> bool:
+        while scope is not None:
+            if scope is ancestor:
+                return True
+            if isinstance(scope, GlobalScope):
+                return False
+            scope = scope.parent
+        return False
+
+    def accesses_in(self, scope: Scope, name: str) -> Iterator[Access]:
+        """Reads of ``name`` in ``scope`` and every scope nested in it."""
+        for inner in self.all_scopes:
+            if self.is_descendant_scope(inner, scope):
+                yield from inner.accesses[name]
+
+    def assignments_of(self, scope: Scope, name: str) -> list[BaseAssignment]:
+        if name not in scope.assignments:
+            return []
+        return list(scope.assignments[name])
+
+    def in_group(self, assignment: BaseAssignment, moved: Sequence[Binding]) -> bool:
+        node = assignment.node
+        return (
+            isinstance(assignment, Assignment)
+            and node is not None
+            and any(self.within(node, b.small) for b in moved)
+        )
+
+    def is_parameter(self, assignment: BaseAssignment) -> bool:
+        node = assignment.node
+        return isinstance(node, cst.Param) or isinstance(self.parents.get(node), cst.Param)
+
+    def label(self, call: cst.Call) -> str:
+        return self.code(call.func)
+
+    # ----------------------------------------------------------------- sites
+
+    def binding(self, call: cst.Call) -> Binding | None:
+        """The ``name = <call>`` line when the call is the whole value of a plain binding."""
+        parent = self.parents.get(call)
+        if isinstance(parent, cst.Assign):
+            if len(parent.targets) != 1 or not isinstance(parent.targets[0].target, cst.Name):
+                return None
+            target = parent.targets[0].target
+        elif isinstance(parent, cst.AnnAssign) and parent.value is call:
+            if not isinstance(parent.target, cst.Name):
+                return None
+            target = parent.target
+        else:
+            return None
+        line = self.parents.get(parent)
+        if not isinstance(line, cst.SimpleStatementLine):
+            return None
+        if not isinstance(self.parents.get(line), (cst.IndentedBlock, cst.Module)):
+            return None
+        return Binding(line, parent, target.value)
+
+    def lazy_singleton(self, call: cst.Call, func: cst.FunctionDef) -> bool:
+        """``if opt is None: opt = Adam()``: created on the first call only, which is correct."""
+        parent = self.parents.get(call)
+        if not isinstance(parent, (cst.Assign, cst.AnnAssign)):
+            return False
+        targets = (
+            [t.target for t in parent.targets] if isinstance(parent, cst.Assign) else [parent.target]
+        )
+        spelled = {self.code(t) for t in targets}
+        for node in self.ancestors(call):
+            if node is func:
+                return False
+            if isinstance(node, cst.If) and self._tests_unset(node.test, spelled):
+                return self.within(call, node.body)
+        return False
+
+    def _tests_unset(self, test: cst.BaseExpression, spelled: set[str]) -> bool:
+        if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+            comparison = test.comparisons[0]
+            if isinstance(comparison.operator, (cst.Is, cst.Equal)):
+                if isinstance(comparison.comparator, cst.Name):
+                    if comparison.comparator.value == "None":
+                        return self.code(test.left) in spelled
+        if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+            return self.code(test.expression) in spelled
+        if isinstance(test, cst.BooleanOperation):
+            return self._tests_unset(test.left, spelled) or self._tests_unset(test.right, spelled)
+        return False
+
+    def blocked_by_context(self, call: cst.Call, func: cst.FunctionDef) -> str | None:
+        for node in self.ancestors(call):
+            if node is func:
+                return None
+            if isinstance(node, (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)):
+                return "it is built inside a comprehension, once per element"
+            if isinstance(node, cst.With):
+                for item in node.items:
+                    expr = item.item
+                    if (
+                        isinstance(expr, cst.Call)
+                        and isinstance(expr.func, cst.Attribute)
+                        and expr.func.attr.value == "scope"
+                    ):
+                        return (
+                            f"it is created under `{self.code(expr)}` in `{func.name.value}`; "
+                            "moving it would take it out of that distribution strategy"
+                        )
+        return None
+
+    # ----------------------------------------------------------------- reads
+
+    def names_read(self, nodes: Iterable[cst.CSTNode]) -> list[Access]:
+        reads: list[Access] = []
+        for node in nodes:
+            for name in _names_in(node):
+                access = self.access_of.get(name)
+                if access is not None:
+                    reads.append(access)
+        return reads
+
+
+def _names_in(node: cst.CSTNode) -> Iterator[cst.Name]:
+    """Every ``Name`` below ``node`` (attribute names and keywords are filtered by scope later)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.Name):
+            yield current
+        stack.extend(current.children)
+
+
+def analyse(wrapper: cst.MetadataWrapper, path: str) -> Plan:
+    """Find every optimizer built while tracing and plan its move (or the reason it can't)."""
+    return _Planner(_Analysis(wrapper, path)).plan()
+
+
+class _Planner:
+    def __init__(self, analysis: _Analysis) -> None:
+        self.a = analysis
+        self.diagnostics: list[Diagnostic] = []
+        self.insertions: dict[cst.BaseStatement, list[Hoisted]] = {}
+        self.blank_after: dict[cst.BaseStatement, int] = {}
+        self.removed_lines: set[cst.SimpleStatementLine] = set()
+        self.removed_smalls: set[cst.BaseSmallStatement] = set()
+        self.replaced: dict[cst.Call, str] = {}
+        self.renamed: dict[cst.Name, str] = {}
+
+    def plan(self) -> Plan:
+        a = self.a
+        traced = a.traced_functions()
+        by_function: dict[cst.FunctionDef, list[Construction]] = {}
+        for construction in a.collector.constructions:
+            owner = construction.owner
+            if isinstance(owner, cst.FunctionDef) and owner in traced:
+                by_function.setdefault(owner, []).append(construction)
+        for func in sorted(by_function, key=a.sort_key):
+            self.plan_function(traced[func], by_function[func], traced)
+        self.diagnostics.sort(key=lambda d: (d.line, d.column, d.code))
+        insertions = tuple(
+            Insertion(anchor, tuple(hoisted), self.blank_after[anchor])
+            for anchor, hoisted in self.insertions.items()
+        )
+        return Plan(
+            diagnostics=tuple(self.diagnostics),
+            insertions=insertions,
+            removed_lines=frozenset(self.removed_lines),
+            removed_smalls=frozenset(self.removed_smalls),
+            replaced_calls=dict(self.replaced),
+            renamed=dict(self.renamed),
+        )
+
+    # ----------------------------------------------------------------- per function
+
+    def plan_function(
+        self,
+        traced: Traced,
+        constructions: list[Construction],
+        all_traced: Mapping[cst.FunctionDef, Traced],
+    ) -> None:
+        a = self.a
+        func = traced.func
+        calls = {c.call for c in constructions}
+        # Outermost constructor calls only: Adam(...) inside LossScaleOptimizer(...) moves with it.
+        outermost = [
+            c
+            for c in constructions
+            if not any(p in calls for p in a.ancestors(c.call) if isinstance(p, cst.Call))
+        ]
+        bindings: dict[cst.Call, Binding] = {}
+        for c in outermost:
+            found = a.binding(c.call)
+            if found is not None:
+                bindings[c.call] = found
+        feeders = self.find_feeders(func, outermost, bindings)
+        fed = {binding.small for group in feeders.values() for binding in group}
+        for c in outermost:
+            if c.kind is names.Kind.SCHEDULE:
+                continue
+            binding = bindings.get(c.call)
+            if binding is not None and binding.small in fed:
+                continue
+            if a.lazy_singleton(c.call, func):
+                continue
+            group = sorted(feeders.get(c.call, []), key=lambda b: a.sort_key(b.small))
+            self.plan_site(_Site(c.call, traced, binding, group), all_traced)
+
+    def find_feeders(
+        self,
+        func: cst.FunctionDef,
+        outermost: list[Construction],
+        bindings: Mapping[cst.Call, Binding],
+    ) -> dict[cst.Call, list[Binding]]:
+        """Schedules and optimizers bound to a name read only by one later construction.
+
+        ``lr = ExponentialDecay(...)`` read only by ``Adam(lr)`` moves with the Adam; so does
+        ``opt = Adam()`` read only by ``opt = LossScaleOptimizer(opt)``.
+        """
+        a = self.a
+        scope = a.inner_scope(func)
+        declared = a.collector.declared.get(func, set())
+        consumer_of: dict[Binding, cst.Call] = {}
+        for binding in bindings.values():
+            if binding.name in declared:
+                continue
+            consumers: set[cst.Call | None] = set()
+            for access in a.accesses_in(scope, binding.name):
+                if a.within(access.node, binding.small):
+                    continue
+                if any(r.node is not None and a.within(r.node, binding.small) for r in access.referents):
+                    consumers.add(self.consumer_of(access.node, outermost, binding, bindings))
+            if len(consumers) == 1:
+                consumer = consumers.pop()
+                if consumer is not None:
+                    consumer_of[binding] = consumer
+        # Chains (schedule -> optimizer -> wrapper): every feeder joins its last consumer.
+        result: dict[cst.Call, list[Binding]] = {}
+        for binding, consumer in consumer_of.items():
+            seen = {binding}
+            while consumer in bindings and bindings[consumer] in consumer_of:
+                step = bindings[consumer]
+                if step in seen:
+                    break
+                seen.add(step)
+                consumer = consumer_of[step]
+            result.setdefault(consumer, []).append(binding)
+        return result
+
+    def consumer_of(
+        self,
+        node: cst.CSTNode,
+        outermost: list[Construction],
+        feeder: Binding,
+        bindings: Mapping[cst.Call, Binding],
+    ) -> cst.Call | None:
+        """The construction whose arguments read ``node``; None if anything else reads it."""
+        a = self.a
+        if a.sort_key(node) < a.end_key(feeder.small):
+            return None
+        for c in outermost:
+            if c.kind is not names.Kind.SCHEDULE and a.within(node, c.call):
+                return c.call
+        # A read after a wrapper that rebinds the same name reads the wrapper, not the feeder.
+        for c in outermost:
+            binding = bindings.get(c.call)
+            if binding is None or binding.name != feeder.name or binding is feeder:
+                continue
+            if a.sort_key(binding.small) > a.sort_key(feeder.small) and a.sort_key(
+                node
+            ) > a.end_key(binding.small):
+                return c.call
+        return None
+
+    # ----------------------------------------------------------------- per site
+
+    def plan_site(self, site: _Site, all_traced: Mapping[cst.FunctionDef, Traced]) -> None:
+        a = self.a
+        func = site.traced.func
+        owner = site.traced.owner
+        moved = [*site.feeders, *([site.bound] if site.bound is not None else [])]
+        reason = a.blocked_by_context(site.call, func)
+        if reason is None:
+            reason = self.check_owner(site, all_traced)
+        if reason is None:
+            reason = self.check_bindings(site, moved)
+        destination = a.scopes[func]
+        assert destination is not None
+        if reason is None:
+            reason = self.check_reads(site, moved, destination)
+        if reason is not None:
+            self.report(site, Applicability.NONE, f"not moved: {reason}")
+            return
+
+        func_scope = a.inner_scope(func)
+        notes: list[str] = []
+        for name in dict.fromkeys(b.name for b in moved):
+            group = {
+                assignment
+                for assignment in a.assignments_of(func_scope, name)
+                if a.in_group(assignment, moved)
+            }
+            new = self.choose_name(name, func, destination, group)
+            if new != name:
+                notes.append(f"as `{new}`")
+                self.rename_group(name, new, func_scope, group)
+        anchor_column = a.start(func).column
+        hoisted: list[Hoisted] = []
+        for binding in moved:
+            if len(binding.line.body) > 1:
+                self.removed_smalls.add(binding.small)
+                small: cst.BaseSmallStatement | None = binding.small
+            else:
+                self.removed_lines.add(binding.line)
+                small = None
+            dedent = a.start(binding.line).column - anchor_column
+            hoisted.append(MovedStatement(binding.line, small, dedent))
+        if site.bound is None:
+            new = self.choose_name("optimizer", func, destination, set())
+            enclosing = a.enclosing_statement(site.call)
+            self.replaced[site.call] = new
+            hoisted.append(BoundCall(new, site.call, a.start(enclosing).column - anchor_column))
+            notes.append(f"as `{new}`")
+        self.insertions.setdefault(func, []).extend(hoisted)
+        self.blank_after[func] = 2 if isinstance(a.parents.get(func), cst.Module) else 1
+        if isinstance(owner, cst.FunctionDef):
+            where = f"in `{owner.name.value}`, before `{func.name.value}`"
+        else:
+            where = "at module scope"
+        detail = f" {', '.join(notes)}" if notes else ""
+        self.report(site, Applicability.SAFE, f"fix: build it once {where}{detail}")
+
+    def report(self, site: _Site, applicability: Applicability, outcome: str) -> None:
+        a = self.a
+        position = a.start(site.call)
+        message = (
+            f"optimizer `{a.label(site.call)}` is built inside tf.function "
+            f"`{site.traced.func.name.value}` and fails on its first call; {outcome}"
+        )
+        self.diagnostics.append(
+            Diagnostic(
+                path=a.path,
+                line=position.line,
+                column=position.column + 1,
+                code=OPTIMIZER_IN_TRACED_FUNCTION.code,
+                message=message,
+                applicability=applicability,
+            )
+        )
+
+    # ----------------------------------------------------------------- safety
+
+    def check_owner(self, site: _Site, all_traced: Mapping[cst.FunctionDef, Traced]) -> str | None:
+        owner = site.traced.owner
+        name = site.traced.func.name.value
+        if isinstance(owner, cst.ClassDef):
+            return (
+                f"`{name}` is a method of `{owner.name.value}`; build the optimizer in "
+                "`__init__` and keep it on `self`"
+            )
+        if isinstance(owner, cst.Lambda):
+            return f"`{name}` is defined inside a lambda"
+        if isinstance(owner, cst.FunctionDef) and owner in all_traced:
+            return f"the enclosing `{owner.name.value}` is traced too; build it outside both"
+        return None
+
+    def check_bindings(self, site: _Site, moved: Sequence[Binding]) -> str | None:
+        """Each moved name must be bound in the traced function by the moved statements alone."""
+        a = self.a
+        func = site.traced.func
+        scope = a.inner_scope(func)
+        declared = a.collector.declared.get(func, set())
+        for binding in moved:
+            if binding.name in declared:
+                return f"`{binding.name}` is declared global or nonlocal in `{func.name.value}`"
+            if any(not a.in_group(x, moved) for x in a.assignments_of(scope, binding.name)):
+                return f"`{binding.name}` is assigned more than once in `{func.name.value}`"
+        return None
+
+    def check_reads(
+        self, site: _Site, moved: Sequence[Binding], destination: Scope
+    ) -> str | None:
+        """Everything the moved code reads must mean the same at the destination."""
+        a = self.a
+        func = site.traced.func
+        func_scope = a.inner_scope(func)
+        nodes: list[cst.CSTNode] = [b.small for b in moved]
+        if site.bound is None:
+            nodes.append(site.call)
+        for access in a.names_read(nodes):
+            name = access.node.value if isinstance(access.node, cst.Name) else "?"
+            referents = [r for r in access.referents if r.node is not None]
+            if any(a.in_group(r, moved) for r in referents):
+                continue
+            if any(a.within(r.node, n) for r in referents for n in nodes):
+                continue  # a comprehension variable inside the arguments
+            if not access.referents:
+                if name in _BUILTINS:
+                    continue
+                return f"`{name}` is not defined in this file"
+            for referent in access.referents:
+                if a.is_descendant_scope(referent.scope, func_scope):
+                    what = "a parameter" if a.is_parameter(referent) else "a local variable"
+                    return (
+                        f"its arguments read `{name}`, {what} of `{func.name.value}`; "
+                        "build it outside and pass it in"
+                    )
+            if any(r.scope is destination for r in access.referents):
+                problem = self.binding_problem(name, destination, func)
+                if problem is not None:
+                    return problem
+        return None
+
+    def binding_problem(self, name: str, destination: Scope, func: cst.FunctionDef) -> str | None:
+        """``name`` must be bound before the move's destination and never rebound after it."""
+        a = self.a
+        anchor = a.sort_key_statement(func)
+        bound_before = False
+        for assignment in sorted(a.assignments_of(destination, name), key=a.assignment_key):
+            node = assignment.node
+            line = a.start(node).line
+            if a.scopes.get(node) is not destination and not isinstance(
+                node, (cst.Import, cst.ImportFrom)
+            ):
+                return f"`{name}` is rebound inside a function (line {line})"
+            if a.sort_key(node) < anchor:
+                bound_before = True
+            elif bound_before:
+                return f"`{name}` is rebound on line {line}, after the place the optimizer would go"
+            else:
+                return (
+                    f"`{name}` is not bound yet where the optimizer would go "
+                    f"(first bound on line {line})"
+                )
+        return None
+
+    # ----------------------------------------------------------------- names
+
+    def choose_name(
+        self, name: str, func: cst.FunctionDef, destination: Scope, group: set[BaseAssignment]
+    ) -> str:
+        """``name`` when free at the destination, else ``<function>_<name>`` (then ``_2``...)."""
+        chosen = name
+        if not self.is_free(name, destination, group):
+            base = f"{func.name.value}_{name}"
+            chosen, n = base, 1
+            while not self.is_free(chosen, destination, set()):
+                n += 1
+                chosen = f"{base}_{n}"
+        self.a.reserved.add(chosen)
+        return chosen
+
+    def is_free(self, name: str, destination: Scope, group: set[BaseAssignment]) -> bool:
+        """Binding ``name`` in ``destination`` changes the meaning of no other code."""
+        a = self.a
+        if name in a.reserved or name in _BUILTINS or keyword.iskeyword(name):
+            return False
+        if any(x not in group for x in a.assignments_of(destination, name)):
+            return False
+        for access in a.accesses_in(destination, name):
+            referents = access.referents
+            if referents and all(r in group for r in referents):
+                continue
+            if referents and all(
+                r.scope is not destination and a.is_descendant_scope(r.scope, destination)
+                for r in referents
+            ):
+                continue  # shadowed by a local of a nested function
+            return False
+        return True
+
+    def rename_group(
+        self, name: str, new: str, func_scope: Scope, group: set[BaseAssignment]
+    ) -> None:
+        for assignment in group:
+            if isinstance(assignment, Assignment) and isinstance(assignment.node, cst.Name):
+                self.renamed[assignment.node] = new
+        for access in self.a.accesses_in(func_scope, name):
+            if any(r in group for r in access.referents) and isinstance(access.node, cst.Name):
+                self.renamed[access.node] = new

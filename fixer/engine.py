@@ -1,0 +1,85 @@
+"""``fix_source``: text in, fixed text and findings out. Pure: no file or terminal I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import AnyStr, Generic
+
+import libcst as cst
+
+from fixer.analysis import analyse
+from fixer.findings import INTERNAL_ERROR, SYNTAX_ERROR, Applicability, Diagnostic
+from fixer.transform import apply_plan
+
+
+@dataclass(frozen=True)
+class FixResult(Generic[AnyStr]):
+    """What fixer found in one source and the source with its fixes applied.
+
+    ``fixed`` has the type of the input (``str`` or ``bytes``); with bytes, the encoding, a BOM
+    and line endings are kept. On an error finding ``fixed`` is the input, unchanged.
+    """
+
+    path: str
+    source: AnyStr
+    fixed: AnyStr
+    diagnostics: tuple[Diagnostic, ...]
+
+    @property
+    def changed(self) -> bool:
+        return self.fixed != self.source
+
+    @property
+    def errors(self) -> tuple[Diagnostic, ...]:
+        return tuple(d for d in self.diagnostics if d.is_error)
+
+    @property
+    def fixable(self) -> tuple[Diagnostic, ...]:
+        return tuple(d for d in self.diagnostics if d.applicability is Applicability.SAFE)
+
+
+def _error(path: str, code: str, message: str, line: int = 1, column: int = 1) -> Diagnostic:
+    return Diagnostic(path, line, column, code, message, Applicability.NONE, is_error=True)
+
+
+def _render(module: cst.Module, like: AnyStr) -> AnyStr:
+    if isinstance(like, bytes):
+        return module.bytes
+    return module.code
+
+
+def fix_source(source: AnyStr, path: str = "<string>") -> FixResult[AnyStr]:
+    """Find optimizers built while tracing in ``source`` and move those that safely can.
+
+    Never raises on bad input: a syntax error, an undecodable file or an internal failure comes
+    back as an error finding with the source unchanged.
+    """
+    try:
+        module = cst.parse_module(source)
+    except cst.ParserSyntaxError as error:
+        first = str(error.message).splitlines()[0] if error.message else "invalid syntax"
+        diagnostic = _error(
+            path, SYNTAX_ERROR.code, f"syntax error: {first}", error.raw_line, error.raw_column + 1
+        )
+        return FixResult(path, source, source, (diagnostic,))
+    except (UnicodeError, LookupError, SyntaxError, ValueError) as error:
+        diagnostic = _error(path, SYNTAX_ERROR.code, f"cannot decode or parse: {error}")
+        return FixResult(path, source, source, (diagnostic,))
+    try:
+        wrapper = cst.MetadataWrapper(module, unsafe_skip_copy=True)
+        plan = analyse(wrapper, path)
+        if not plan.changes_anything:
+            return FixResult(path, source, source, plan.diagnostics)
+        fixed = _render(apply_plan(wrapper.module, plan), source)
+        cst.parse_module(fixed)
+    except cst.ParserSyntaxError as error:
+        diagnostic = _error(
+            path, INTERNAL_ERROR.code, f"internal error: the fixed file would not parse ({error.message}); left unchanged"
+        )
+        return FixResult(path, source, source, (diagnostic,))
+    except Exception as error:  # noqa: BLE001 - a bug must not stop a batch run
+        diagnostic = _error(
+            path, INTERNAL_ERROR.code, f"internal error: {type(error).__name__}: {error}; left unchanged"
+        )
+        return FixResult(path, source, source, (diagnostic,))
+    return FixResult(path, source, fixed, plan.diagnostics)

@@ -1,0 +1,97 @@
+"""Findings: stable codes, their documentation, and how one renders."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class Applicability(enum.Enum):
+    """Whether fixer can fix a finding, as Ruff classifies fixes."""
+
+    SAFE = "fixable"
+    UNSAFE = "fixable, unsafe"
+    NONE = "not fixable"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A kind of finding. The code is never reused for another meaning."""
+
+    code: str
+    name: str
+    summary: str
+    doc: str
+
+
+OPTIMIZER_IN_TRACED_FUNCTION = Rule(
+    code="TFO001",
+    name="optimizer-in-traced-function",
+    summary="an optimizer built inside a tf.function creates variables on every trace",
+    doc="""\
+An optimizer constructed inside a function that ``tf.function`` traces creates ``tf.Variable``s
+while tracing, and TensorFlow 2.21 stops on the first call with ``ValueError: tf.function only
+supports singleton tf.Variables created on the first call``. The fix builds it once, outside the
+traced body (module scope, or the enclosing factory function), and the body uses that instance.
+
+Before::
+
+    @tf.function
+    def train_step(x, y):
+        optimizer = tf.keras.optimizers.Adam(learning_rate=0.001)
+        ...
+
+After::
+
+    optimizer = tf.keras.optimizers.Adam(learning_rate=0.001)
+
+
+    @tf.function
+    def train_step(x, y):
+        ...
+""",
+)
+
+SYNTAX_ERROR = Rule(
+    code="TFO900",
+    name="syntax-error",
+    summary="the file could not be parsed; nothing in it was checked or changed",
+    doc="""\
+The file is not valid Python (or not valid in its declared encoding), so fixer cannot analyse it.
+It is left untouched and the run exits with status 2.
+""",
+)
+
+INTERNAL_ERROR = Rule(
+    code="TFO901",
+    name="internal-error",
+    summary="fixer failed on this file; it was left untouched",
+    doc="""\
+fixer hit an unexpected condition (a bug: please report it with the file) or produced a result that
+does not parse. The file is left untouched and the run exits with status 2.
+""",
+)
+
+RULES: tuple[Rule, ...] = (OPTIMIZER_IN_TRACED_FUNCTION, SYNTAX_ERROR, INTERNAL_ERROR)
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One finding at a position of the original file (1-based line and column)."""
+
+    path: str
+    line: int
+    column: int
+    code: str
+    message: str
+    applicability: Applicability = Applicability.NONE
+    is_error: bool = False
+
+    def render(self) -> str:
+        """``path:line:col: CODE message``, with error findings unmarked."""
+        if self.is_error:
+            return f"{self.path}:{self.line}:{self.column}: {self.code} {self.message}"
+        return (
+            f"{self.path}:{self.line}:{self.column}: {self.code} "
+            f"[{self.applicability.value}] {self.message}"
+        )

@@ -1,0 +1,128 @@
+"""What counts as ``tf.function`` and as an optimizer: one table of qualified names.
+
+Every lookup here takes the set of fully qualified names LibCST's ``QualifiedNameProvider``
+resolved for an expression (``import tensorflow as tf2; tf2.keras.optimizers.Adam`` resolves
+to ``tensorflow.keras.optimizers.Adam``), never the spelling in the source.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Collection
+
+TRACING_DECORATORS: frozenset[str] = frozenset(
+    {
+        "tensorflow.function",
+        "tensorflow.compat.v2.function",
+        "tensorflow.compat.v1.function",
+        "tf_keras.src.utils.tf_utils.function",
+    }
+)
+
+# Namespaces whose classes construct optimizers (each creates tf.Variables when built).
+OPTIMIZER_NAMESPACES: tuple[str, ...] = (
+    "tensorflow.keras.optimizers",
+    "tensorflow.keras.optimizers.legacy",
+    "tensorflow.keras.optimizers.experimental",
+    "tensorflow.optimizers",
+    "tensorflow.optimizers.legacy",
+    "tensorflow.optimizers.experimental",
+    "tensorflow.compat.v2.keras.optimizers",
+    "tensorflow.compat.v2.keras.optimizers.legacy",
+    "tensorflow.compat.v2.keras.optimizers.experimental",
+    "tensorflow.compat.v2.optimizers",
+    "keras.optimizers",
+    "keras.optimizers.legacy",
+    "keras.optimizers.experimental",
+    "tf_keras.optimizers",
+    "tf_keras.optimizers.legacy",
+    "tf_keras.optimizers.experimental",
+    "tensorflow_addons.optimizers",
+)
+
+# Functions of those namespaces that return a new optimizer instance.
+OPTIMIZER_FACTORIES: frozenset[str] = frozenset({"get", "deserialize"})
+
+# TF1-style optimizers (``tf.compat.v1.train.AdamOptimizer``): only names ending in "Optimizer".
+V1_TRAIN_NAMESPACES: tuple[str, ...] = (
+    "tensorflow.compat.v1.train",
+    "tensorflow.train",
+)
+
+# Wrappers that take an optimizer and are themselves optimizers; moved with what they wrap.
+WRAPPERS: frozenset[str] = frozenset(
+    {
+        f"{prefix}.{name}"
+        for prefix in (
+            "tensorflow.keras.mixed_precision",
+            "tensorflow.keras.mixed_precision.experimental",
+            "tensorflow.compat.v2.keras.mixed_precision",
+            "keras.mixed_precision",
+            "tf_keras.mixed_precision",
+            "tf_keras.mixed_precision.experimental",
+            "tensorflow.compat.v1.mixed_precision",
+            "tensorflow.train.experimental",
+            "tensorflow.compat.v1.train.experimental",
+        )
+        for name in ("LossScaleOptimizer", "LossScaleOptimizerV3")
+    }
+    | {
+        "tensorflow_addons.optimizers.MovingAverage",
+        "tensorflow_addons.optimizers.SWA",
+        "tensorflow_addons.optimizers.Lookahead",
+    }
+)
+
+# Learning-rate schedules: not optimizers, but one built only to feed an optimizer moves with it.
+SCHEDULE_NAMESPACES: tuple[str, ...] = tuple(
+    f"{namespace}.schedules"
+    for namespace in OPTIMIZER_NAMESPACES
+    if not namespace.endswith((".legacy", ".experimental"))
+)
+
+
+class Kind(enum.Enum):
+    """What a constructor call builds."""
+
+    OPTIMIZER = "optimizer"
+    WRAPPER = "optimizer wrapper"
+    SCHEDULE = "learning-rate schedule"
+
+
+def _split(qualified: str) -> tuple[str, str]:
+    namespace, _, leaf = qualified.rpartition(".")
+    return namespace, leaf
+
+
+def _kind_of(qualified: str) -> Kind | None:
+    if qualified in WRAPPERS:
+        return Kind.WRAPPER
+    namespace, leaf = _split(qualified)
+    if not leaf.isidentifier():
+        return None
+    if namespace in SCHEDULE_NAMESPACES and leaf[:1].isupper():
+        return Kind.SCHEDULE
+    if namespace in OPTIMIZER_NAMESPACES:
+        if leaf in OPTIMIZER_FACTORIES or (leaf[:1].isupper() and leaf != "Optimizer"):
+            return Kind.OPTIMIZER
+        return None
+    if namespace in V1_TRAIN_NAMESPACES and leaf.endswith("Optimizer") and leaf != "Optimizer":
+        return Kind.OPTIMIZER
+    return None
+
+
+def constructor_kind(qualified_names: Collection[str]) -> Kind | None:
+    """The kind built by a call whose callee resolves to ``qualified_names``.
+
+    Every resolution must agree: a name that may be TensorFlow's ``Adam`` or a class of the
+    file's own (shadowing it on some path) is not treated as an optimizer.
+    """
+    kinds = {_kind_of(name) for name in qualified_names}
+    if len(kinds) != 1:
+        return None
+    return kinds.pop()
+
+
+def is_tracing_decorator(qualified_names: Collection[str]) -> bool:
+    """True when the expression is ``tf.function`` under every resolution."""
+    return bool(qualified_names) and all(name in TRACING_DECORATORS for name in qualified_names)

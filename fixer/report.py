@@ -1,0 +1,65 @@
+"""Renderers: unified diffs and the human summary line. Pure functions returning text or bytes."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+
+_NO_NEWLINE = b"\\ No newline at end of file\n"
+
+
+def unified_diff(before: bytes, after: bytes, path: str) -> bytes:
+    """A ``git apply``-able diff of one file, computed on bytes so encodings and CRLF survive."""
+    lines = difflib.diff_bytes(
+        difflib.unified_diff,
+        before.splitlines(keepends=True),
+        after.splitlines(keepends=True),
+        fromfile=f"a/{path}".encode(),
+        tofile=f"b/{path}".encode(),
+        lineterm=b"\n",
+    )
+    out = bytearray()
+    for line in lines:
+        if line.startswith((b"---", b"+++", b"@@")):
+            out += line if line.endswith(b"\n") else line + b"\n"
+        elif line.endswith((b"\n", b"\r")):
+            out += line
+        else:
+            out += line + b"\n" + _NO_NEWLINE
+    return bytes(out)
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def summary(
+    *,
+    files: int,
+    findings: int,
+    fixable: int,
+    errors: int,
+    changed_files: int,
+    mode: str,
+) -> str:
+    """One line for stderr saying what the run found and did."""
+    parts: list[str] = [f"checked {plural(files, 'file')}"]
+    if mode == "write":
+        parts.append(f"fixed {plural(fixable, 'finding')} in {plural(changed_files, 'file')}")
+        left = findings - fixable
+        parts.append(f"{plural(left, 'finding')} left to fix by hand")
+    elif mode in ("diff", "check"):
+        parts.append(f"{plural(changed_files, 'file')} would change")
+        parts.append(f"{plural(findings, 'finding')} ({fixable} fixable)")
+    else:
+        parts.append(f"{plural(findings, 'finding')} ({fixable} fixable)")
+    if errors:
+        parts.append(plural(errors, "error"))
+    text = ", ".join(parts)
+    if mode == "report" and fixable:
+        text += "; run `fixer --diff` to review the fixes or `fixer --write` to apply them"
+    return text
+
+
+def lines(items: Sequence[str]) -> str:
+    return "".join(f"{item}\n" for item in items)
