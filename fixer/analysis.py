@@ -1,4 +1,4 @@
-"""Read-only pass: find optimizers built while tracing and decide, for each, where it goes or why not.
+"""Read-only pass: find optimizers built while tracing; decide where each goes, or why not.
 
 The output is a frozen :class:`Plan`; :mod:`fixer.transform` applies it without deciding anything.
 Nodes in the plan are the original nodes of the analysed tree, matched by identity.
@@ -176,12 +176,15 @@ class _Collector(cst.CSTVisitor):
                 target = _traced_argument(node)
                 if target is not None:
                     self.call_forms.append((node, target))
-        elif isinstance(func, cst.Call) and _is_dotted(func.func):
-            # tf.function(reduce_retracing=True)(fn)
-            if self._is_tf_function(func.func) and node.args and node.args[0].keyword is None:
-                target = node.args[0].value
-                if isinstance(target, cst.Name):
-                    self.call_forms.append((node, target))
+        elif (
+            isinstance(func, cst.Call)
+            and _is_dotted(func.func)
+            and self._is_tf_function(func.func)  # tf.function(reduce_retracing=True)(fn)
+            and node.args
+            and node.args[0].keyword is None
+            and isinstance(node.args[0].value, cst.Name)
+        ):
+            self.call_forms.append((node, node.args[0].value))
 
 
 def _traced_argument(call: cst.Call) -> cst.Name | None:
@@ -243,16 +246,29 @@ class _Analysis:
         for func in self.collector.decorated:
             found[func] = Traced(func, owner_of[func])
         for call, target in self.collector.call_forms:
-            scope = self.scopes.get(call)
-            if scope is None or target.value not in scope:
-                continue
-            defs = [a.node for a in scope[target.value] if isinstance(a, Assignment)]
-            if len(defs) != 1 or not isinstance(defs[0], cst.FunctionDef):
-                continue
-            func = defs[0]
-            if self.scopes.get(func) is scope and func not in found:
-                found[func] = Traced(func, owner_of[func])
+            called = self.def_called(call, target)
+            if called is not None and called not in found:
+                found[called] = Traced(called, owner_of[called])
         return found
+
+    def def_called(self, call: cst.Call, target: cst.Name) -> cst.FunctionDef | None:
+        """The def that ``tf.function(target)`` compiles: the last binding of the name before the
+        call in the same scope, when that binding is a def (``step = tf.function(step)`` too)."""
+        scope = self.scopes.get(call)
+        if scope is None or target.value not in scope.assignments:
+            return None
+        statement = self.sort_key(self.enclosing_statement(call))
+        before = [
+            a
+            for a in scope.assignments[target.value]
+            if isinstance(a, Assignment) and self.sort_key(a.node) < statement
+        ]
+        if not before:
+            return None
+        last = max(before, key=self.assignment_key).node
+        if isinstance(last, cst.FunctionDef) and self.scopes.get(last) is scope:
+            return last
+        return None
 
     # ----------------------------------------------------------------- helpers
 
@@ -272,7 +288,7 @@ class _Analysis:
         return self.sort_key(node.decorators[0] if node.decorators else node)
 
     def assignment_key(self, assignment: BaseAssignment) -> tuple[int, int]:
-        return self.sort_key(assignment.node) if assignment.node is not None else (0, 0)
+        return self.sort_key(assignment.node) if isinstance(assignment, Assignment) else (0, 0)
 
     def within(self, node: cst.CSTNode, container: cst.CSTNode) -> bool:
         return self.sort_key(container) <= self.sort_key(node) and self.end_key(
@@ -319,14 +335,13 @@ class _Analysis:
         return list(scope.assignments[name])
 
     def in_group(self, assignment: BaseAssignment, moved: Sequence[Binding]) -> bool:
-        node = assignment.node
-        return (
-            isinstance(assignment, Assignment)
-            and node is not None
-            and any(self.within(node, b.small) for b in moved)
+        return isinstance(assignment, Assignment) and any(
+            self.within(assignment.node, b.small) for b in moved
         )
 
     def is_parameter(self, assignment: BaseAssignment) -> bool:
+        if not isinstance(assignment, Assignment):
+            return False
         node = assignment.node
         return isinstance(node, cst.Param) or isinstance(self.parents.get(node), cst.Param)
 
@@ -361,7 +376,9 @@ class _Analysis:
         if not isinstance(parent, (cst.Assign, cst.AnnAssign)):
             return False
         targets = (
-            [t.target for t in parent.targets] if isinstance(parent, cst.Assign) else [parent.target]
+            [t.target for t in parent.targets]
+            if isinstance(parent, cst.Assign)
+            else [parent.target]
         )
         spelled = {self.code(t) for t in targets}
         for node in self.ancestors(call):
@@ -374,10 +391,12 @@ class _Analysis:
     def _tests_unset(self, test: cst.BaseExpression, spelled: set[str]) -> bool:
         if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
             comparison = test.comparisons[0]
-            if isinstance(comparison.operator, (cst.Is, cst.Equal)):
-                if isinstance(comparison.comparator, cst.Name):
-                    if comparison.comparator.value == "None":
-                        return self.code(test.left) in spelled
+            if (
+                isinstance(comparison.operator, (cst.Is, cst.Equal))
+                and isinstance(comparison.comparator, cst.Name)
+                and comparison.comparator.value == "None"
+            ):
+                return self.code(test.left) in spelled
         if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
             return self.code(test.expression) in spelled
         if isinstance(test, cst.BooleanOperation):
@@ -523,12 +542,20 @@ class _Planner:
             for access in a.accesses_in(scope, binding.name):
                 if a.within(access.node, binding.small):
                     continue
-                if any(r.node is not None and a.within(r.node, binding.small) for r in access.referents):
+                if any(
+                    isinstance(r, Assignment) and a.within(r.node, binding.small)
+                    for r in access.referents
+                ):
                     consumers.add(self.consumer_of(access.node, outermost, binding, bindings))
-            if len(consumers) == 1:
-                consumer = consumers.pop()
-                if consumer is not None:
-                    consumer_of[binding] = consumer
+            if len(consumers) != 1:
+                continue
+            consumer = consumers.pop()
+            # The consumer must really read it (``LossScaleOptimizer(opt)``), not merely rebind
+            # the same name on another branch.
+            if consumer is not None and any(
+                a.within(access.node, consumer) for access in a.accesses_in(scope, binding.name)
+            ):
+                consumer_of[binding] = consumer
         # Chains (schedule -> optimizer -> wrapper): every feeder joins its last consumer.
         result: dict[cst.Call, list[Binding]] = {}
         for binding, consumer in consumer_of.items():
@@ -672,9 +699,7 @@ class _Planner:
                 return f"`{binding.name}` is assigned more than once in `{func.name.value}`"
         return None
 
-    def check_reads(
-        self, site: _Site, moved: Sequence[Binding], destination: Scope
-    ) -> str | None:
+    def check_reads(self, site: _Site, moved: Sequence[Binding], destination: Scope) -> str | None:
         """Everything the moved code reads must mean the same at the destination."""
         a = self.a
         func = site.traced.func
@@ -684,23 +709,23 @@ class _Planner:
             nodes.append(site.call)
         for access in a.names_read(nodes):
             name = access.node.value if isinstance(access.node, cst.Name) else "?"
-            referents = [r for r in access.referents if r.node is not None]
+            referents = [r for r in access.referents if isinstance(r, Assignment)]
             if any(a.in_group(r, moved) for r in referents):
                 continue
             if any(a.within(r.node, n) for r in referents for n in nodes):
                 continue  # a comprehension variable inside the arguments
-            if not access.referents:
+            if not referents:
                 if name in _BUILTINS:
                     continue
                 return f"`{name}` is not defined in this file"
-            for referent in access.referents:
+            for referent in referents:
                 if a.is_descendant_scope(referent.scope, func_scope):
                     what = "a parameter" if a.is_parameter(referent) else "a local variable"
                     return (
                         f"its arguments read `{name}`, {what} of `{func.name.value}`; "
                         "build it outside and pass it in"
                     )
-            if any(r.scope is destination for r in access.referents):
+            if any(r.scope is destination for r in referents):
                 problem = self.binding_problem(name, destination, func)
                 if problem is not None:
                     return problem
@@ -712,6 +737,8 @@ class _Planner:
         anchor = a.sort_key_statement(func)
         bound_before = False
         for assignment in sorted(a.assignments_of(destination, name), key=a.assignment_key):
+            if not isinstance(assignment, Assignment):
+                continue
             node = assignment.node
             line = a.start(node).line
             if a.scopes.get(node) is not destination and not isinstance(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from enum import IntEnum
-from pathlib import Path
 from typing import Annotated, Optional, TextIO
 
 import typer
@@ -38,7 +37,10 @@ def _err(text: str) -> None:
 @app.command()
 def main(
     paths: Annotated[
-        list[str], typer.Argument(help="Files or directories (searched for *.py).", metavar="PATH...", show_default=False)
+        list[str],
+        typer.Argument(
+            help="Files or directories (searched for *.py).", metavar="PATH...", show_default=False
+        ),
     ],
     diff: Annotated[
         bool, typer.Option("--diff", help="Print the fixes as a unified diff; write nothing.")
@@ -134,5 +136,7 @@ def _emit(mode: str, outcome: FileOutcome, stdout: TextIO) -> None:
         stdout.write(f"{outcome.shown}\n")
         return
     stdout.flush()
-    stdout.buffer.write(unified_diff(result.source, result.fixed, repository_relative(outcome.path)))
+    stdout.buffer.write(
+        unified_diff(result.source, result.fixed, repository_relative(outcome.path))
+    )
     stdout.buffer.flush()

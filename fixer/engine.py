@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass
 from typing import AnyStr, Generic
 
@@ -42,6 +43,22 @@ def _error(path: str, code: str, message: str, line: int = 1, column: int = 1) -
     return Diagnostic(path, line, column, code, message, Applicability.NONE, is_error=True)
 
 
+def _syntax_error(source: AnyStr, path: str, error: cst.ParserSyntaxError) -> Diagnostic:
+    """Prefer CPython's own message and position: they are the ones users know."""
+    try:
+        ast.parse(source)
+    except SyntaxError as python_error:
+        line = python_error.lineno or 1
+        column = python_error.offset or 1
+        return _error(path, SYNTAX_ERROR.code, f"syntax error: {python_error.msg}", line, column)
+    except ValueError:  # e.g. a null byte
+        pass
+    first = str(error.message).splitlines()[0] if error.message else "invalid syntax"
+    return _error(
+        path, SYNTAX_ERROR.code, f"syntax error: {first}", error.raw_line, error.raw_column + 1
+    )
+
+
 def _render(module: cst.Module, like: AnyStr) -> AnyStr:
     if isinstance(like, bytes):
         return module.bytes
@@ -57,10 +74,7 @@ def fix_source(source: AnyStr, path: str = "<string>") -> FixResult[AnyStr]:
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as error:
-        first = str(error.message).splitlines()[0] if error.message else "invalid syntax"
-        diagnostic = _error(
-            path, SYNTAX_ERROR.code, f"syntax error: {first}", error.raw_line, error.raw_column + 1
-        )
+        diagnostic = _syntax_error(source, path, error)
         return FixResult(path, source, source, (diagnostic,))
     except (UnicodeError, LookupError, SyntaxError, ValueError) as error:
         diagnostic = _error(path, SYNTAX_ERROR.code, f"cannot decode or parse: {error}")
@@ -74,12 +88,16 @@ def fix_source(source: AnyStr, path: str = "<string>") -> FixResult[AnyStr]:
         cst.parse_module(fixed)
     except cst.ParserSyntaxError as error:
         diagnostic = _error(
-            path, INTERNAL_ERROR.code, f"internal error: the fixed file would not parse ({error.message}); left unchanged"
+            path,
+            INTERNAL_ERROR.code,
+            f"internal error: the fixed file would not parse ({error.message}); left unchanged",
         )
         return FixResult(path, source, source, (diagnostic,))
-    except Exception as error:  # noqa: BLE001 - a bug must not stop a batch run
+    except Exception as error:  # a bug in fixer must not stop a batch run
         diagnostic = _error(
-            path, INTERNAL_ERROR.code, f"internal error: {type(error).__name__}: {error}; left unchanged"
+            path,
+            INTERNAL_ERROR.code,
+            f"internal error: {type(error).__name__}: {error}; left unchanged",
         )
         return FixResult(path, source, source, (diagnostic,))
     return FixResult(path, source, fixed, plan.diagnostics)

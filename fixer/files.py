@@ -99,7 +99,7 @@ def repository_relative(path: Path) -> str:
     for parent in absolute.parents:
         if (parent / ".git").exists():
             return absolute.relative_to(parent).as_posix()
-    return display_path(path)
+    return display_path(path).lstrip("/")
 
 
 def display_path(path: Path) -> str:

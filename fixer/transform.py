@@ -41,10 +41,18 @@ def _blank(count: int, like: Sequence[cst.EmptyLine] = ()) -> list[cst.EmptyLine
     return made
 
 
-def _split_attached(lines: Sequence[cst.EmptyLine]) -> tuple[list[cst.EmptyLine], list[cst.EmptyLine]]:
+def _split_attached(
+    lines: Sequence[cst.EmptyLine],
+) -> tuple[list[cst.EmptyLine], list[cst.EmptyLine]]:
     """Leading lines before the last blank line, and the comments attached right above a def."""
     last_blank = max((i for i, line in enumerate(lines) if _is_blank(line)), default=-1)
     return list(lines[: last_blank + 1]), list(lines[last_blank + 1 :])
+
+
+def _leading_lines(statement: cst.BaseStatement) -> Sequence[cst.EmptyLine]:
+    # Every concrete statement has leading_lines; BaseStatement does not declare it.
+    lines: Sequence[cst.EmptyLine] = getattr(statement, "leading_lines", ())
+    return lines
 
 
 class _Dedent(cst.CSTTransformer):
@@ -131,7 +139,9 @@ class _PlanApplier(cst.CSTTransformer):
         kept: list[cst.BaseSmallStatement] = []
         for original, updated in zip(original_node.body, updated_node.body):
             if original in self.plan.removed_smalls:
-                self.moved_smalls[original] = updated.with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
+                self.moved_smalls[original] = updated.with_changes(
+                    semicolon=cst.MaybeSentinel.DEFAULT
+                )
             else:
                 kept.append(updated)
         if kept:
@@ -158,17 +168,17 @@ class _PlanApplier(cst.CSTTransformer):
             if self._removed(original):
                 assert isinstance(original, cst.SimpleStatementLine)
                 blanks = _blank_prefix(original.leading_lines)
-                if carry is None:
-                    carry = (blanks, not out)
-                else:
-                    carry = (max(carry[0], blanks), carry[1])
+                first = not out if carry is None else carry[1]
+                carry = (max(blanks, carry[0]) if carry else blanks, first)
                 continue
             if carry is not None:
                 statement = self._after_removal(statement, *carry)
                 carry = None
             insertion = self.insertions.get(original)
             if insertion is not None:
-                statement = self._insert(out, statement, insertion.hoisted, insertion.blank_lines_after)
+                statement = self._insert(
+                    out, statement, insertion.hoisted, insertion.blank_lines_after
+                )
             out.append(statement)
         if not out:
             out.append(cst.SimpleStatementLine(body=[cst.Pass()]))
@@ -180,7 +190,7 @@ class _PlanApplier(cst.CSTTransformer):
     def _after_removal(
         self, statement: cst.BaseStatement, removed_blanks: int, was_first: bool
     ) -> cst.BaseStatement:
-        lines = list(statement.leading_lines)
+        lines = list(_leading_lines(statement))
         own = _blank_prefix(lines)
         count = 0 if was_first else max(removed_blanks, own)
         return statement.with_changes(leading_lines=_blank(count, lines) + lines[own:])
@@ -192,16 +202,14 @@ class _PlanApplier(cst.CSTTransformer):
         hoisted: Sequence[Hoisted],
         blank_lines_after: int,
     ) -> cst.BaseStatement:
-        separator, attached = _split_attached(anchor.leading_lines)
+        separator, attached = _split_attached(_leading_lines(anchor))
         for index, item in enumerate(hoisted):
             statement = self._hoisted_statement(item)
             own = list(statement.leading_lines)
             comments = own[_blank_prefix(own) :]
             lead = separator + comments if index == 0 else comments
             out.append(statement.with_changes(leading_lines=lead))
-        return anchor.with_changes(
-            leading_lines=_blank(blank_lines_after, separator) + attached
-        )
+        return anchor.with_changes(leading_lines=_blank(blank_lines_after, separator) + attached)
 
     def _hoisted_statement(self, item: Hoisted) -> cst.SimpleStatementLine:
         if isinstance(item, MovedStatement):

@@ -1,0 +1,359 @@
+"""fix_source on small programs: name resolution, refusals, bytes, and bad input."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from fixer import Applicability, fix_source
+from fixer.names import Kind, constructor_kind, is_tracing_decorator
+
+
+def _fix(source: str) -> tuple[str, list[str]]:
+    result = fix_source(textwrap.dedent(source), "t.py")
+    return result.fixed, [d.render() for d in result.diagnostics]
+
+
+STEP = """\
+{imports}
+
+{decorator}
+def step(x):
+    opt = {ctor}(0.1)
+    return opt
+"""
+
+
+@pytest.mark.parametrize(
+    ("imports", "decorator", "ctor"),
+    [
+        ("import tensorflow as tf", "@tf.function", "tf.keras.optimizers.Adam"),
+        ("import tensorflow as tf2", "@tf2.function", "tf2.keras.optimizers.Adam"),
+        ("import tensorflow", "@tensorflow.function", "tensorflow.keras.optimizers.SGD"),
+        (
+            "from tensorflow import function as compiled\nimport tensorflow as tf",
+            "@compiled",
+            "tf.optimizers.Adam",
+        ),
+        (
+            "import tensorflow as tf\nfrom tensorflow.keras.optimizers import Adam as A",
+            "@tf.function(jit_compile=True)",
+            "A",
+        ),
+        (
+            "import tensorflow as tf\nfrom tensorflow.keras import optimizers",
+            "@tf.function(reduce_retracing=True, input_signature=None)",
+            "optimizers.RMSprop",
+        ),
+        ("import tensorflow as tf\nimport keras", "@tf.function", "keras.optimizers.Adam"),
+        ("import tensorflow as tf\nimport tf_keras", "@tf.function", "tf_keras.optimizers.Adam"),
+        (
+            "import tensorflow.compat.v1 as v1\nimport tensorflow as tf",
+            "@tf.function",
+            "v1.train.AdamOptimizer",
+        ),
+        ("import tensorflow as tf", "@tf.function", "tf.compat.v1.train.MomentumOptimizer"),
+        (
+            "import tensorflow as tf\nimport tensorflow_addons as tfa",
+            "@tf.function",
+            "tfa.optimizers.AdamW",
+        ),
+        ("import tensorflow as tf", "@tf.function", "tf.keras.optimizers.legacy.Adam"),
+        ("import tensorflow as tf", "@tf.function", "tf.keras.optimizers.experimental.AdamW"),
+        ("import tensorflow as tf", "@tf.function", "tf.keras.optimizers.get"),
+    ],
+)
+def test_every_import_spelling_is_resolved(imports: str, decorator: str, ctor: str) -> None:
+    source = STEP.format(imports=imports, decorator=decorator, ctor=ctor)
+    fixed, findings = _fix(source)
+    assert len(findings) == 1 and "[fixable]" in findings[0], findings
+    assert f"\nopt = {ctor}(0.1)\n\n\n{decorator}\ndef step(x):\n    return opt\n" in fixed
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        # A class of the file's own that happens to be called Adam.
+        """
+        import tensorflow as tf
+        class Adam:
+            pass
+        @tf.function
+        def step():
+            opt = Adam()
+        """,
+        # The TF name imported, then shadowed by a local class: ambiguous, never matched.
+        """
+        import tensorflow as tf
+        from tensorflow.keras.optimizers import Adam
+        class Adam:
+            pass
+        @tf.function
+        def step():
+            opt = Adam()
+        """,
+        # PyTorch and optax.
+        """
+        import torch
+        import optax
+        import tensorflow as tf
+        @tf.function
+        def step(params):
+            a = torch.optim.Adam(params)
+            b = optax.adam(0.1)
+        """,
+        # Mentioned only in strings and comments.
+        """
+        import tensorflow as tf
+        @tf.function
+        def step():
+            # tf.keras.optimizers.Adam() would crash here
+            return "tf.keras.optimizers.Adam()"
+        """,
+        # A decorator called `function` that is not TensorFlow's.
+        """
+        import tensorflow as tf
+        from mylib import function
+        @function
+        def step():
+            opt = tf.keras.optimizers.Adam()
+        """,
+        # Not traced at all.
+        """
+        import tensorflow as tf
+        def build():
+            return tf.keras.optimizers.Adam()
+        """,
+        # The lazy singleton the TensorFlow guide recommends.
+        """
+        import tensorflow as tf
+        opt = None
+        @tf.function
+        def step():
+            global opt
+            if opt is None:
+                opt = tf.keras.optimizers.Adam()
+            return opt
+        """,
+        # Calls of calls are not resolved as constructors.
+        """
+        import tensorflow as tf
+        @tf.function
+        def step(factory):
+            opt = factory()(0.1)
+        """,
+        # A schedule alone is not an optimizer.
+        """
+        import tensorflow as tf
+        @tf.function
+        def step():
+            return tf.keras.optimizers.schedules.ExponentialDecay(0.1, 10, 0.9)
+        """,
+    ],
+)
+def test_never_matched(source: str) -> None:
+    fixed, findings = _fix(source)
+    assert findings == []
+    assert fixed == textwrap.dedent(source)
+
+
+def test_call_form_moves_before_the_def() -> None:
+    fixed, findings = _fix(
+        """\
+        import tensorflow as tf
+
+
+        def step_fn(x):
+            opt = tf.keras.optimizers.Adam()
+            return x
+
+
+        step = tf.function(step_fn, jit_compile=True)
+        other = tf.function(reduce_retracing=True)(step_fn)
+        """
+    )
+    assert len(findings) == 1
+    assert fixed.startswith(
+        "import tensorflow as tf\n\n\nopt = tf.keras.optimizers.Adam()\n\n\ndef step_fn(x):\n"
+        "    return x\n"
+    )
+
+
+def test_tf_function_of_a_name_from_another_scope_is_not_followed() -> None:
+    source = textwrap.dedent(
+        """\
+        import tensorflow as tf
+        from elsewhere import step_fn
+        step = tf.function(step_fn)
+        """
+    )
+    assert _fix(source) == (source, [])
+
+
+def test_refusal_names_the_blocking_variable() -> None:
+    _, findings = _fix(
+        """\
+        import tensorflow as tf
+        @tf.function
+        def step(x, lr):
+            scale = 2.0
+            a = tf.keras.optimizers.Adam(lr)
+            b = tf.keras.optimizers.SGD(scale * 0.1)
+        """
+    )
+    assert "not moved: its arguments read `lr`, a parameter of `step`" in findings[0]
+    assert "not moved: its arguments read `scale`, a local variable of `step`" in findings[1]
+    assert all("[not fixable]" in finding for finding in findings)
+
+
+def test_unknown_name_blocks_the_move() -> None:
+    _, findings = _fix(
+        """\
+        import tensorflow as tf
+        @tf.function
+        def step():
+            opt = tf.keras.optimizers.Adam(undefined_rate)
+        """
+    )
+    assert "`undefined_rate` is not defined in this file" in findings[0]
+
+
+def test_strategy_scope_inside_the_traced_body_is_refused() -> None:
+    _, findings = _fix(
+        """\
+        import tensorflow as tf
+        strategy = tf.distribute.MirroredStrategy()
+        @tf.function
+        def step():
+            with strategy.scope():
+                opt = tf.keras.optimizers.Adam()
+        """
+    )
+    assert "under `strategy.scope()`" in findings[0] and "[not fixable]" in findings[0]
+
+
+def test_method_is_reported_not_moved() -> None:
+    fixed, findings = _fix(
+        """\
+        import tensorflow as tf
+        class Trainer(tf.Module):
+            @tf.function
+            def step(self):
+                opt = tf.keras.optimizers.Adam()
+        """
+    )
+    assert "[not fixable]" in findings[0] and "method of `Trainer`" in findings[0]
+    assert "opt = tf.keras.optimizers.Adam()" in fixed
+
+
+def test_each_traced_function_keeps_its_own_optimizer() -> None:
+    fixed, findings = _fix(
+        """\
+        import tensorflow as tf
+
+
+        @tf.function
+        def gen_step():
+            optimizer = tf.keras.optimizers.Adam()
+            return optimizer
+
+
+        @tf.function
+        def disc_step():
+            optimizer = tf.keras.optimizers.Adam()
+            return optimizer
+        """
+    )
+    assert "\noptimizer = tf.keras.optimizers.Adam()\n" in fixed
+    assert "\ndisc_step_optimizer = tf.keras.optimizers.Adam()\n" in fixed
+    assert "    return disc_step_optimizer\n" in fixed
+    assert len(findings) == 2
+
+
+def test_str_in_str_out_and_bytes_in_bytes_out() -> None:
+    source = "import tensorflow as tf\n@tf.function\ndef f():\n    o = tf.keras.optimizers.Adam()\n"
+    assert isinstance(fix_source(source).fixed, str)
+    assert isinstance(fix_source(source.encode()).fixed, bytes)
+    assert fix_source(source.encode()).fixed == fix_source(source).fixed.encode()
+
+
+@pytest.mark.parametrize(
+    ("prefix", "newline", "encoding"),
+    [
+        (b"\xef\xbb\xbf", b"\n", "utf-8"),
+        (b"", b"\r\n", "utf-8"),
+        (b"# -*- coding: latin-1 -*-\n", b"\n", "latin-1"),
+    ],
+)
+def test_bytes_encoding_bom_and_newlines_survive(
+    prefix: bytes, newline: bytes, encoding: str
+) -> None:
+    lines = [
+        "import tensorflow as tf",
+        "NAME = 'caf\xe9'",
+        "@tf.function",
+        "def f():",
+        "    o = tf.keras.optimizers.Adam()",
+    ]
+    source = prefix + newline.join(line.encode(encoding) for line in lines) + newline
+    result = fix_source(source, "t.py")
+    assert result.fixed.startswith(prefix + lines[0].encode() + newline)
+    assert "caf\xe9".encode(encoding) in result.fixed
+    assert result.fixed.count(newline) == result.fixed.count(b"\n")
+    assert b"o = tf.keras.optimizers.Adam()" + newline + newline + newline + b"@tf" in result.fixed
+
+
+@pytest.mark.parametrize(
+    ("source", "needle"),
+    [
+        (b"def f(:\n    pass\n", "TFO900 syntax error"),
+        (b"x = '\xff\xfe'\n", "TFO900"),
+        (b"# -*- coding: no-such-codec -*-\nx = 1\n", "TFO900"),
+        ("x = (\n", "TFO900"),
+    ],
+)
+def test_bad_input_is_a_finding_not_an_exception(source: bytes | str, needle: str) -> None:
+    result = fix_source(source, "bad.py")
+    assert result.fixed == source
+    assert len(result.errors) == 1
+    assert needle in result.errors[0].render()
+    assert result.errors[0].render().startswith("bad.py:")
+
+
+def test_applicability_and_rendering() -> None:
+    result = fix_source(
+        "import tensorflow as tf\n@tf.function\ndef f(x):\n    o = tf.keras.optimizers.Adam(x)\n",
+        "t.py",
+    )
+    (diagnostic,) = result.diagnostics
+    assert diagnostic.applicability is Applicability.NONE
+    assert (diagnostic.line, diagnostic.column) == (4, 9)
+    assert diagnostic.render().startswith("t.py:4:9: TFO001 [not fixable] ")
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("tensorflow.keras.optimizers.Adam", Kind.OPTIMIZER),
+        ("tensorflow.keras.optimizers.legacy.SGD", Kind.OPTIMIZER),
+        ("tensorflow.keras.optimizers.get", Kind.OPTIMIZER),
+        ("keras.optimizers.AdamW", Kind.OPTIMIZER),
+        ("tensorflow.compat.v1.train.GradientDescentOptimizer", Kind.OPTIMIZER),
+        ("tensorflow.keras.mixed_precision.LossScaleOptimizer", Kind.WRAPPER),
+        ("tensorflow.keras.optimizers.schedules.PiecewiseConstantDecay", Kind.SCHEDULE),
+        ("tensorflow.keras.optimizers.Optimizer", None),
+        ("tensorflow.keras.optimizers.serialize", None),
+        ("tensorflow.compat.v1.train.Saver", None),
+        ("torch.optim.Adam", None),
+        ("Adam", None),
+    ],
+)
+def test_constructor_table(name: str, kind: Kind | None) -> None:
+    assert constructor_kind({name}) is kind
+
+
+def test_tracing_decorator_needs_every_resolution_to_agree() -> None:
+    assert is_tracing_decorator({"tensorflow.function"})
+    assert not is_tracing_decorator({"tensorflow.function", "mylib.function"})
+    assert not is_tracing_decorator(set())

@@ -1,0 +1,54 @@
+"""Golden fixtures: fixtures/<case>/{input.py, expected.py, diagnostics.txt}, byte for byte."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from fixer import fix_source
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+CASES = sorted(p for p in FIXTURES.iterdir() if (p / "input.py").is_file())
+
+
+def _render(result_diagnostics: tuple) -> bytes:  # type: ignore[type-arg]
+    return "".join(d.render() + "\n" for d in result_diagnostics).encode()
+
+
+def test_there_are_enough_cases() -> None:
+    assert len(CASES) >= 30
+    prefixes = {case.name.split("_", 1)[0] for case in CASES}
+    assert prefixes == {"hoist", "keep", "report"}, prefixes
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda case: case.name)
+def test_fixture(case: Path, update_goldens: bool) -> None:
+    source = (case / "input.py").read_bytes()
+    result = fix_source(source, "input.py")
+    diagnostics = _render(result.diagnostics)
+    expected_path = case / "expected.py"
+    diagnostics_path = case / "diagnostics.txt"
+    if update_goldens:
+        expected_path.write_bytes(result.fixed)
+        diagnostics_path.write_bytes(diagnostics)
+
+    assert not result.errors, diagnostics.decode()
+    assert result.fixed == expected_path.read_bytes()
+    assert diagnostics == diagnostics_path.read_bytes()
+
+    kind = case.name.split("_", 1)[0]
+    if kind == "keep":
+        assert result.fixed == source and diagnostics == b""
+    elif kind == "report":
+        assert result.fixed == source and diagnostics != b""
+    else:
+        assert result.fixed != source
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda case: case.name)
+def test_expected_is_a_fixed_point(case: Path) -> None:
+    expected = (case / "expected.py").read_bytes()
+    again = fix_source(expected, "expected.py")
+    assert again.fixed == expected
+    assert not again.fixable, [d.render() for d in again.fixable]
