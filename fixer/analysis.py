@@ -114,8 +114,9 @@ def _is_dotted(expr: cst.BaseExpression) -> bool:
 class _Collector(cst.CSTVisitor):
     METADATA_DEPENDENCIES = (QualifiedNameProvider, ScopeProvider)
 
-    def __init__(self) -> None:
+    def __init__(self, table: names.NameTable) -> None:
         super().__init__()
+        self.table = table
         self.owners: list[Owner] = []
         self.owner_of: dict[cst.FunctionDef, Owner] = {}
         self.decorated: list[cst.FunctionDef] = []
@@ -128,7 +129,7 @@ class _Collector(cst.CSTVisitor):
         return {q.name for q in found}
 
     def _is_tf_function(self, expr: cst.BaseExpression) -> bool:
-        return _is_dotted(expr) and names.is_tracing_decorator(self._qualified(expr))
+        return _is_dotted(expr) and self.table.is_tracing_decorator(self._qualified(expr))
 
     def visit_Module(self, node: cst.Module) -> None:
         self.owners.append(node)
@@ -168,7 +169,7 @@ class _Collector(cst.CSTVisitor):
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
         if _is_dotted(func):
-            kind = names.constructor_kind(self._qualified(func))
+            kind = self.table.constructor_kind(self._qualified(func))
             if kind is not None:
                 self.constructions.append(Construction(node, kind, self.owners[-1]))
                 return
@@ -220,13 +221,13 @@ class _Site:
 
 
 class _Analysis:
-    def __init__(self, wrapper: cst.MetadataWrapper, path: str) -> None:
+    def __init__(self, wrapper: cst.MetadataWrapper, path: str, table: names.NameTable) -> None:
         self.module = wrapper.module
         self.path = path
         self.scopes = wrapper.resolve(ScopeProvider)
         self.positions = wrapper.resolve(PositionProvider)
         self.parents = wrapper.resolve(ParentNodeProvider)
-        self.collector = _Collector()
+        self.collector = _Collector(table)
         wrapper.visit(self.collector)
         self.code = cst.Module(body=[]).code_for_node
         self.reserved: set[str] = set()
@@ -445,9 +446,11 @@ def _names_in(node: cst.CSTNode) -> Iterator[cst.Name]:
         stack.extend(current.children)
 
 
-def analyse(wrapper: cst.MetadataWrapper, path: str) -> Plan:
+def analyse(
+    wrapper: cst.MetadataWrapper, path: str, table: names.NameTable = names.DEFAULT_NAMES
+) -> Plan:
     """Find every optimizer built while tracing and plan its move (or the reason it can't)."""
-    return _Planner(_Analysis(wrapper, path)).plan()
+    return _Planner(_Analysis(wrapper, path, table)).plan()
 
 
 class _Planner:

@@ -10,6 +10,7 @@ import libcst as cst
 
 from fixer.analysis import analyse
 from fixer.findings import INTERNAL_ERROR, SYNTAX_ERROR, Applicability, Diagnostic
+from fixer.names import DEFAULT_NAMES, NameTable
 from fixer.transform import apply_plan
 
 
@@ -65,8 +66,12 @@ def _render(module: cst.Module, like: AnyStr) -> AnyStr:
     return module.code
 
 
-def fix_source(source: AnyStr, path: str = "<string>") -> FixResult[AnyStr]:
+def fix_source(
+    source: AnyStr, path: str = "<string>", *, names: NameTable = DEFAULT_NAMES
+) -> FixResult[AnyStr]:
     """Find optimizers built while tracing in ``source`` and move those that safely can.
+
+    ``names`` adds a project's own optimizer and tracing names to the built-in table.
 
     Never raises on bad input: a syntax error, an undecodable file or an internal failure comes
     back as an error finding with the source unchanged.
@@ -81,7 +86,7 @@ def fix_source(source: AnyStr, path: str = "<string>") -> FixResult[AnyStr]:
         return FixResult(path, source, source, (diagnostic,))
     try:
         wrapper = cst.MetadataWrapper(module, unsafe_skip_copy=True)
-        plan = analyse(wrapper, path)
+        plan = analyse(wrapper, path, names)
         if not plan.changes_anything:
             return FixResult(path, source, source, plan.diagnostics)
         fixed = _render(apply_plan(wrapper.module, plan), source)

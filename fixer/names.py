@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Collection
+from dataclasses import dataclass
 
 TRACING_DECORATORS: frozenset[str] = frozenset(
     {
@@ -111,18 +112,52 @@ def _kind_of(qualified: str) -> Kind | None:
     return None
 
 
-def constructor_kind(qualified_names: Collection[str]) -> Kind | None:
-    """The kind built by a call whose callee resolves to ``qualified_names``.
+def _configured(qualified: str, patterns: frozenset[str]) -> bool:
+    """``pkg.optim.Fancy`` matches ``pkg.optim.Fancy`` and ``pkg.optim.*``."""
+    return qualified in patterns or f"{qualified.rpartition('.')[0]}.*" in patterns
 
-    Every resolution must agree: a name that may be TensorFlow's ``Adam`` or a class of the
-    file's own (shadowing it on some path) is not treated as an optimizer.
+
+@dataclass(frozen=True)
+class NameTable:
+    """The names in force: the built-in table plus a project's own, from configuration.
+
+    ``extra_optimizers`` and ``extra_tracers`` hold fully qualified names; an entry ending in
+    ``.*`` stands for every name directly in that namespace.
     """
-    kinds = {_kind_of(name) for name in qualified_names}
-    if len(kinds) != 1:
-        return None
-    return kinds.pop()
+
+    extra_optimizers: frozenset[str] = frozenset()
+    extra_tracers: frozenset[str] = frozenset()
+
+    def constructor_kind(self, qualified_names: Collection[str]) -> Kind | None:
+        """The kind built by a call whose callee resolves to ``qualified_names``.
+
+        Every resolution must agree: a name that may be TensorFlow's ``Adam`` or a class of the
+        file's own (shadowing it on some path) is not treated as an optimizer.
+        """
+        kinds = {
+            Kind.OPTIMIZER if _configured(name, self.extra_optimizers) else _kind_of(name)
+            for name in qualified_names
+        }
+        if len(kinds) != 1:
+            return None
+        return kinds.pop()
+
+    def is_tracing_decorator(self, qualified_names: Collection[str]) -> bool:
+        """True when the expression is ``tf.function`` (or a configured tracer) everywhere."""
+        return bool(qualified_names) and all(
+            name in TRACING_DECORATORS or _configured(name, self.extra_tracers)
+            for name in qualified_names
+        )
+
+
+DEFAULT_NAMES = NameTable()
+
+
+def constructor_kind(qualified_names: Collection[str]) -> Kind | None:
+    """The built-in table's :meth:`NameTable.constructor_kind`."""
+    return DEFAULT_NAMES.constructor_kind(qualified_names)
 
 
 def is_tracing_decorator(qualified_names: Collection[str]) -> bool:
-    """True when the expression is ``tf.function`` under every resolution."""
-    return bool(qualified_names) and all(name in TRACING_DECORATORS for name in qualified_names)
+    """The built-in table's :meth:`NameTable.is_tracing_decorator`."""
+    return DEFAULT_NAMES.is_tracing_decorator(qualified_names)

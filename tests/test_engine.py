@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from fixer import Applicability, fix_source
+from fixer import Applicability, NameTable, fix_source
 from fixer.names import Kind, constructor_kind, is_tracing_decorator
 
 
@@ -357,3 +357,25 @@ def test_tracing_decorator_needs_every_resolution_to_agree() -> None:
     assert is_tracing_decorator({"tensorflow.function"})
     assert not is_tracing_decorator({"tensorflow.function", "mylib.function"})
     assert not is_tracing_decorator(set())
+
+
+def test_project_names_from_configuration() -> None:
+    source = textwrap.dedent(
+        """\
+        from mylib.optim import Fancy
+        from mylib.compile import trace
+
+
+        @trace
+        def step():
+            opt = Fancy()
+        """
+    )
+    assert fix_source(source).diagnostics == ()
+    table = NameTable(
+        extra_optimizers=frozenset({"mylib.optim.*"}),
+        extra_tracers=frozenset({"mylib.compile.trace"}),
+    )
+    result = fix_source(source, "t.py", names=table)
+    assert [d.code for d in result.fixable] == ["TFO001"]
+    assert "\nopt = Fancy()\n\n\n@trace\n" in result.fixed
