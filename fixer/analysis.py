@@ -39,6 +39,14 @@ _BUILTINS = frozenset(dir(builtins))
 
 
 @dataclass(frozen=True)
+class Reference:
+    """What a name becomes: ``name``, or ``owner.name`` for an attribute on the instance."""
+
+    name: str
+    owner: str | None = None
+
+
+@dataclass(frozen=True)
 class MovedStatement:
     """A statement (or one small statement of a ``;`` line) moved verbatim."""
 
@@ -49,23 +57,33 @@ class MovedStatement:
 
 @dataclass(frozen=True)
 class BoundCall:
-    """An inline constructor call hoisted as ``name = call``; the call becomes ``name``."""
+    """An inline constructor call hoisted as ``target = call``; the call becomes ``target``."""
 
-    name: str
+    target: Reference
     call: cst.Call
     dedent: int
 
 
-Hoisted = Union[MovedStatement, BoundCall]
+@dataclass(frozen=True)
+class NewInit:
+    """An ``__init__`` added to a class that has none, holding the moved statements."""
+
+    self_name: str
+    forwards_to_super: bool
+    body: tuple[MovedStatement | BoundCall, ...]
+
+
+Hoisted = Union[MovedStatement, BoundCall, NewInit]
 
 
 @dataclass(frozen=True)
 class Insertion:
-    """Statements to insert before ``anchor`` (a statement of the destination block)."""
+    """Statements to insert before (or after) ``anchor``, a statement of the destination block."""
 
     anchor: cst.BaseStatement
     hoisted: tuple[Hoisted, ...]
     blank_lines_after: int
+    after: bool = False
 
 
 @dataclass(frozen=True)
@@ -76,8 +94,8 @@ class Plan:
     insertions: tuple[Insertion, ...] = ()
     removed_lines: frozenset[cst.SimpleStatementLine] = frozenset()
     removed_smalls: frozenset[cst.BaseSmallStatement] = frozenset()
-    replaced_calls: Mapping[cst.Call, str] = field(default_factory=dict)
-    renamed: Mapping[cst.Name, str] = field(default_factory=dict)
+    replaced_calls: Mapping[cst.Call, Reference] = field(default_factory=dict)
+    references: Mapping[cst.Name, Reference] = field(default_factory=dict)
 
     @property
     def changes_anything(self) -> bool:
@@ -123,6 +141,9 @@ class _Collector(cst.CSTVisitor):
         self.call_forms: list[tuple[cst.Call, cst.Name]] = []
         self.constructions: list[Construction] = []
         self.declared: dict[Owner, set[str]] = {}
+        self.classes: dict[cst.ClassDef, Owner] = {}
+        self.model_bases: dict[cst.ClassDef, bool] = {}
+        self.local_bases: dict[cst.ClassDef, list[str]] = {}
 
     def _qualified(self, node: cst.CSTNode) -> set[str]:
         found = self.get_metadata(QualifiedNameProvider, node, set())
@@ -149,6 +170,17 @@ class _Collector(cst.CSTVisitor):
         self.owners.pop()
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.classes[node] = self.owners[-1]
+        self.model_bases[node] = False
+        self.local_bases[node] = []
+        for base in node.bases:
+            if base.keyword is not None or base.star or not _is_dotted(base.value):
+                continue
+            qualified = self._qualified(base.value)
+            if names.is_keras_model_base(qualified):
+                self.model_bases[node] = True
+            elif isinstance(base.value, cst.Name):
+                self.local_bases[node].append(base.value.value)
         self.owners.append(node)
 
     def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
@@ -250,7 +282,43 @@ class _Analysis:
             called = self.def_called(call, target)
             if called is not None and called not in found:
                 found[called] = Traced(called, owner_of[called])
+        for cls in self.collector.classes:
+            if not self.is_keras_model(cls):
+                continue
+            for statement in cls.body.body:
+                if (
+                    isinstance(statement, cst.FunctionDef)
+                    and statement.name.value in names.KERAS_STEP_METHODS
+                    and statement not in found
+                ):
+                    found[statement] = Traced(statement, cls)
         return found
+
+    def module_classes(self) -> dict[str, cst.ClassDef]:
+        return {
+            cls.name.value: cls
+            for cls, owner in self.collector.classes.items()
+            if isinstance(owner, cst.Module)
+        }
+
+    def class_lineage(self, cls: cst.ClassDef) -> list[cst.ClassDef]:
+        """The class and its bases defined at module level in this file, nearest first."""
+        by_name = self.module_classes()
+        lineage: list[cst.ClassDef] = []
+        pending = [cls]
+        while pending:
+            current = pending.pop(0)
+            if current in lineage:
+                continue
+            lineage.append(current)
+            pending.extend(
+                by_name[name] for name in self.collector.local_bases[current] if name in by_name
+            )
+        return lineage
+
+    def is_keras_model(self, cls: cst.ClassDef) -> bool:
+        """A subclass of Keras's Model, directly or through a base class of this file."""
+        return any(self.collector.model_bases[c] for c in self.class_lineage(cls))
 
     def def_called(self, call: cst.Call, target: cst.Name) -> cst.FunctionDef | None:
         """The def that ``tf.function(target)`` compiles: the last binding of the name before the
@@ -447,22 +515,33 @@ def _names_in(node: cst.CSTNode) -> Iterator[cst.Name]:
 
 
 def analyse(
-    wrapper: cst.MetadataWrapper, path: str, table: names.NameTable = names.DEFAULT_NAMES
+    wrapper: cst.MetadataWrapper,
+    path: str,
+    table: names.NameTable = names.DEFAULT_NAMES,
+    *,
+    unsafe_fixes: bool = False,
 ) -> Plan:
-    """Find every optimizer built while tracing and plan its move (or the reason it can't)."""
-    return _Planner(_Analysis(wrapper, path, table)).plan()
+    """Find every optimizer built while tracing and plan its move (or the reason it can't).
+
+    Unsafe fixes (they change how an already-running program trains) are planned only with
+    ``unsafe_fixes``; their findings are reported either way.
+    """
+    return _Planner(_Analysis(wrapper, path, table), unsafe_fixes).plan()
 
 
 class _Planner:
-    def __init__(self, analysis: _Analysis) -> None:
+    def __init__(self, analysis: _Analysis, unsafe_fixes: bool) -> None:
         self.a = analysis
+        self.unsafe_fixes = unsafe_fixes
         self.diagnostics: list[Diagnostic] = []
-        self.insertions: dict[cst.BaseStatement, list[Hoisted]] = {}
+        self.insertions: dict[tuple[cst.BaseStatement, bool], list[Hoisted]] = {}
         self.blank_after: dict[cst.BaseStatement, int] = {}
         self.removed_lines: set[cst.SimpleStatementLine] = set()
         self.removed_smalls: set[cst.BaseSmallStatement] = set()
-        self.replaced: dict[cst.Call, str] = {}
-        self.renamed: dict[cst.Name, str] = {}
+        self.replaced: dict[cst.Call, Reference] = {}
+        self.references: dict[cst.Name, Reference] = {}
+        self.attributes_taken: dict[cst.ClassDef, set[str]] = {}
+        self.new_inits: dict[cst.ClassDef, NewInit] = {}
 
     def plan(self) -> Plan:
         a = self.a
@@ -476,8 +555,8 @@ class _Planner:
             self.plan_function(traced[func], by_function[func], traced)
         self.diagnostics.sort(key=lambda d: (d.line, d.column, d.code))
         insertions = tuple(
-            Insertion(anchor, tuple(hoisted), self.blank_after[anchor])
-            for anchor, hoisted in self.insertions.items()
+            Insertion(anchor, tuple(hoisted), self.blank_after.get(anchor, 0), after)
+            for (anchor, after), hoisted in self.insertions.items()
         )
         return Plan(
             diagnostics=tuple(self.diagnostics),
@@ -485,7 +564,7 @@ class _Planner:
             removed_lines=frozenset(self.removed_lines),
             removed_smalls=frozenset(self.removed_smalls),
             replaced_calls=dict(self.replaced),
-            renamed=dict(self.renamed),
+            references=dict(self.references),
         )
 
     # ----------------------------------------------------------------- per function
@@ -602,51 +681,61 @@ class _Planner:
     def plan_site(self, site: _Site, all_traced: Mapping[cst.FunctionDef, Traced]) -> None:
         a = self.a
         func = site.traced.func
-        owner = site.traced.owner
         moved = [*site.feeders, *([site.bound] if site.bound is not None else [])]
         reason = a.blocked_by_context(site.call, func)
         if reason is None:
             reason = self.check_owner(site, all_traced)
         if reason is None:
             reason = self.check_bindings(site, moved)
-        destination = a.scopes[func]
-        assert destination is not None
-        if reason is None:
-            reason = self.check_reads(site, moved, destination)
+        if reason is None and isinstance(site.traced.owner, cst.ClassDef):
+            reason = self.plan_instance_move(site, moved, site.traced.owner)
+        elif reason is None:
+            reason = self.plan_scope_move(site, moved)
         if reason is not None:
             self.report(site, Applicability.NONE, f"not moved: {reason}")
-            return
 
+    def remove_moved(self, moved: Sequence[Binding], anchor_column: int) -> list[MovedStatement]:
+        """Mark the moved statements for removal; they come back at the destination."""
+        a = self.a
+        statements: list[MovedStatement] = []
+        for binding in moved:
+            small: cst.BaseSmallStatement | None = None
+            if len(binding.line.body) > 1:
+                small = binding.small
+                self.removed_smalls.add(small)
+            else:
+                self.removed_lines.add(binding.line)
+            dedent = a.start(binding.line).column - anchor_column
+            statements.append(MovedStatement(binding.line, small, dedent))
+        return statements
+
+    def plan_scope_move(self, site: _Site, moved: Sequence[Binding]) -> str | None:
+        """Module scope, or the enclosing (factory) function, just before the traced def."""
+        a = self.a
+        func = site.traced.func
+        owner = site.traced.owner
+        destination = a.scopes[func]
+        assert destination is not None
+        reason = self.check_reads(site, moved, destination)
+        if reason is not None:
+            return reason
         func_scope = a.inner_scope(func)
         notes: list[str] = []
         for name in dict.fromkeys(b.name for b in moved):
-            group = {
-                assignment
-                for assignment in a.assignments_of(func_scope, name)
-                if a.in_group(assignment, moved)
-            }
+            group = self.group_of(name, func_scope, moved)
             new = self.choose_name(name, func, destination, group)
             if new != name:
                 notes.append(f"as `{new}`")
-                self.rename_group(name, new, func_scope, group)
+                self.point_group_at(name, Reference(new), func_scope, group)
         anchor_column = a.start(func).column
-        hoisted: list[Hoisted] = []
-        for binding in moved:
-            if len(binding.line.body) > 1:
-                self.removed_smalls.add(binding.small)
-                small: cst.BaseSmallStatement | None = binding.small
-            else:
-                self.removed_lines.add(binding.line)
-                small = None
-            dedent = a.start(binding.line).column - anchor_column
-            hoisted.append(MovedStatement(binding.line, small, dedent))
+        hoisted: list[Hoisted] = list(self.remove_moved(moved, anchor_column))
         if site.bound is None:
-            new = self.choose_name("optimizer", func, destination, set())
+            target = Reference(self.choose_name("optimizer", func, destination, set()))
             enclosing = a.enclosing_statement(site.call)
-            self.replaced[site.call] = new
-            hoisted.append(BoundCall(new, site.call, a.start(enclosing).column - anchor_column))
-            notes.append(f"as `{new}`")
-        self.insertions.setdefault(func, []).extend(hoisted)
+            self.replaced[site.call] = target
+            hoisted.append(BoundCall(target, site.call, a.start(enclosing).column - anchor_column))
+            notes.append(f"as `{target.name}`")
+        self.insertions.setdefault((func, False), []).extend(hoisted)
         self.blank_after[func] = 2 if isinstance(a.parents.get(func), cst.Module) else 1
         if isinstance(owner, cst.FunctionDef):
             where = f"in `{owner.name.value}`, before `{func.name.value}`"
@@ -654,13 +743,92 @@ class _Planner:
             where = "at module scope"
         detail = f" {', '.join(notes)}" if notes else ""
         self.report(site, Applicability.SAFE, f"fix: build it once {where}{detail}")
+        return None
+
+    def plan_instance_move(
+        self, site: _Site, moved: Sequence[Binding], cls: cst.ClassDef
+    ) -> str | None:
+        """A method: build it in ``__init__`` and keep it on the instance."""
+        a = self.a
+        func = site.traced.func
+        self_name = _self_parameter(func)
+        if self_name is None:
+            return f"`{func.name.value}` is a static or class method; build the optimizer outside"
+        attributes, reason = self.check_method_reads(site, moved, self_name)
+        if reason is not None:
+            return reason
+        init = _find_init(cls)
+        init_self = _self_parameter(init) if init is not None else "self"
+        if init_self is None:
+            return f"`__init__` of `{cls.name.value}` takes no `self`"
+        if init is None:
+            if attributes:
+                first = sorted(attributes)[0]
+                return (
+                    f"its arguments read `{self_name}.{first}`, "
+                    f"and `{cls.name.value}` has no `__init__`"
+                )
+            if cls.decorators:
+                return f"`{cls.name.value}` is decorated and has no `__init__` to build it in"
+            anchor: cst.BaseStatement = _first_method(cls)
+            after = False
+        else:
+            if not isinstance(init.body, cst.IndentedBlock):
+                return f"`__init__` of `{cls.name.value}` is written on one line"
+            anchor, after, reason = self.init_insertion_point(cls, init, attributes)
+            if reason is not None:
+                return reason
+        taken = self.attributes_taken.setdefault(cls, self.class_attributes(cls))
+        func_scope = a.inner_scope(func)
+        notes: list[str] = []
+        for name in dict.fromkeys(b.name for b in moved):
+            attribute = _fresh(name, func.name.value, taken)
+            group = self.group_of(name, func_scope, moved)
+            self.point_group_at(name, Reference(attribute, init_self), func_scope, group)
+            notes.append(f"`{init_self}.{attribute}`")
+        if self_name != init_self:
+            for access in a.names_read([b.small for b in moved]):
+                if isinstance(access.node, cst.Name) and access.node.value == self_name:
+                    self.references[access.node] = Reference(init_self)
+        hoisted: list[MovedStatement | BoundCall] = []
+        # Columns of the statements that will hold the moved ones (a new __init__'s body is
+        # indented one level below the method it is placed before).
+        column = a.start(anchor).column + (0 if init is not None else 4)
+        hoisted.extend(self.remove_moved(moved, column))
+        if site.bound is None:
+            attribute = _fresh("optimizer", func.name.value, taken)
+            enclosing = a.enclosing_statement(site.call)
+            self.replaced[site.call] = Reference(attribute, self_name)
+            target = Reference(attribute, init_self)
+            hoisted.append(BoundCall(target, site.call, a.start(enclosing).column - column))
+            notes.append(f"`{init_self}.{attribute}`")
+        if init is None:
+            previous = self.new_inits.get(cls)
+            body = (*previous.body, *hoisted) if previous else tuple(hoisted)
+            new_init = NewInit(init_self, bool(cls.bases), body)
+            self.new_inits[cls] = new_init
+            self.insertions[(anchor, False)] = [new_init]
+            self.blank_after[anchor] = 1
+            where = "a new `__init__`"
+        else:
+            self.insertions.setdefault((anchor, after), []).extend(hoisted)
+            where = "`__init__`"
+        self.report(
+            site, Applicability.SAFE, f"fix: build it once in {where} as {', '.join(notes)}"
+        )
+        return None
 
     def report(self, site: _Site, applicability: Applicability, outcome: str) -> None:
         a = self.a
         position = a.start(site.call)
+        func = site.traced.func
+        if isinstance(site.traced.owner, cst.ClassDef) and func not in a.collector.decorated:
+            where = f"`{site.traced.owner.name.value}.{func.name.value}` (traced by Keras)"
+        else:
+            where = f"tf.function `{func.name.value}`"
         message = (
-            f"optimizer `{a.label(site.call)}` is built inside tf.function "
-            f"`{site.traced.func.name.value}` and fails on its first call; {outcome}"
+            f"optimizer `{a.label(site.call)}` is built inside {where} "
+            f"and fails on its first call; {outcome}"
         )
         self.diagnostics.append(
             Diagnostic(
@@ -673,16 +841,113 @@ class _Planner:
             )
         )
 
+    # ----------------------------------------------------------------- instance moves
+
+    def check_method_reads(
+        self, site: _Site, moved: Sequence[Binding], self_name: str
+    ) -> tuple[set[str], str | None]:
+        """Reads allowed in ``__init__``: module names and ``self.<attr>``; returns the attrs."""
+        a = self.a
+        func = site.traced.func
+        func_scope = a.inner_scope(func)
+        nodes: list[cst.CSTNode] = [b.small for b in moved]
+        if site.bound is None:
+            nodes.append(site.call)
+        attributes: set[str] = set()
+        for access in a.names_read(nodes):
+            name = access.node.value if isinstance(access.node, cst.Name) else "?"
+            referents = [r for r in access.referents if isinstance(r, Assignment)]
+            if any(a.in_group(r, moved) for r in referents):
+                continue
+            if any(a.within(r.node, n) for r in referents for n in nodes):
+                continue
+            if not referents:
+                if name in _BUILTINS:
+                    continue
+                return attributes, f"`{name}` is not defined in this file"
+            if name == self_name and all(a.is_parameter(r) for r in referents):
+                parent = a.parents.get(access.node)
+                if isinstance(parent, cst.Attribute) and parent.value is access.node:
+                    attributes.add(parent.attr.value)
+                    continue
+                return attributes, f"its arguments use `{self_name}` itself"
+            for referent in referents:
+                if a.is_descendant_scope(referent.scope, func_scope):
+                    what = "a parameter" if a.is_parameter(referent) else "a local variable"
+                    return attributes, (
+                        f"its arguments read `{name}`, {what} of `{func.name.value}`; "
+                        "build it outside and pass it in"
+                    )
+        return attributes, None
+
+    def init_insertion_point(
+        self, cls: cst.ClassDef, init: cst.FunctionDef, attributes: set[str]
+    ) -> tuple[cst.BaseStatement, bool, str | None]:
+        """After ``super().__init__(...)`` and every ``self.<attr>`` the arguments read.
+
+        Returns the anchor statement of ``__init__``'s body and whether to insert after it.
+        """
+        init_self = _self_parameter(init) or "self"
+        assert isinstance(init.body, cst.IndentedBlock)
+        body: list[cst.BaseStatement] = list(init.body.body)
+        anchor_index: int | None = None
+        for index, statement in enumerate(body):
+            if _calls_super_init(statement):
+                anchor_index = index
+        if anchor_index is None:
+            if cls.bases:
+                reason = f"`__init__` of `{cls.name.value}` does not call `super().__init__()`"
+                return body[0], False, reason
+            anchor_index = 0 if _is_docstring(body[0]) else None
+        for attribute in sorted(attributes):
+            where = [i for i, st in enumerate(body) if _assigns_attribute(st, init_self, attribute)]
+            if not where:
+                reason = (
+                    f"its arguments read `self.{attribute}`, which `__init__` does not set "
+                    "before the place the optimizer would go"
+                )
+                return body[0], False, reason
+            if self.attribute_set_elsewhere(cls, init, attribute):
+                return body[0], False, f"`self.{attribute}` is also set outside `__init__`"
+            anchor_index = max(-1 if anchor_index is None else anchor_index, where[-1])
+        if anchor_index is None:
+            return body[0], False, None
+        return body[anchor_index], True, None
+
+    def attribute_set_elsewhere(
+        self, cls: cst.ClassDef, init: cst.FunctionDef, attribute: str
+    ) -> bool:
+        for statement in cls.body.body:
+            if isinstance(statement, cst.FunctionDef) and statement is not init:
+                self_name = _self_parameter(statement)
+                if self_name and any(
+                    _is_self_attribute(node, self_name, attribute)
+                    and isinstance(self.a.parents.get(node), (cst.AssignTarget, cst.AugAssign))
+                    for node in _attributes_in(statement)
+                ):
+                    return True
+        return False
+
+    def class_attributes(self, cls: cst.ClassDef) -> set[str]:
+        """Every attribute name the class (and its bases in this file) uses or Keras reserves."""
+        taken: set[str] = set(names.RESERVED_ATTRIBUTES)
+        for current in self.a.class_lineage(cls):
+            for statement in current.body.body:
+                if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+                    taken.add(statement.name.value)
+                elif isinstance(statement, cst.SimpleStatementLine):
+                    for small in statement.body:
+                        if isinstance(small, (cst.Assign, cst.AnnAssign, cst.AugAssign)):
+                            taken.update(n.value for n in _names_in(small))
+                # Any attribute the class touches on anything: conservative, never a clash.
+                taken.update(node.attr.value for node in _attributes_in(statement))
+        return taken
+
     # ----------------------------------------------------------------- safety
 
     def check_owner(self, site: _Site, all_traced: Mapping[cst.FunctionDef, Traced]) -> str | None:
         owner = site.traced.owner
         name = site.traced.func.name.value
-        if isinstance(owner, cst.ClassDef):
-            return (
-                f"`{name}` is a method of `{owner.name.value}`; build the optimizer in "
-                "`__init__` and keep it on `self`"
-            )
         if isinstance(owner, cst.Lambda):
             return f"`{name}` is defined inside a lambda"
         if isinstance(owner, cst.FunctionDef) and owner in all_traced:
@@ -794,12 +1059,115 @@ class _Planner:
             return False
         return True
 
-    def rename_group(
-        self, name: str, new: str, func_scope: Scope, group: set[BaseAssignment]
+    def group_of(
+        self, name: str, func_scope: Scope, moved: Sequence[Binding]
+    ) -> set[BaseAssignment]:
+        """The assignments of ``name`` that the moved statements make."""
+        return {x for x in self.a.assignments_of(func_scope, name) if self.a.in_group(x, moved)}
+
+    def point_group_at(
+        self, name: str, reference: Reference, func_scope: Scope, group: set[BaseAssignment]
     ) -> None:
+        """Make every binding and read of the moved name refer to ``reference``."""
         for assignment in group:
             if isinstance(assignment, Assignment) and isinstance(assignment.node, cst.Name):
-                self.renamed[assignment.node] = new
+                self.references[assignment.node] = reference
         for access in self.a.accesses_in(func_scope, name):
             if any(r in group for r in access.referents) and isinstance(access.node, cst.Name):
-                self.renamed[access.node] = new
+                self.references[access.node] = reference
+
+
+def _self_parameter(func: cst.FunctionDef | None) -> str | None:
+    """The name of a method's instance parameter; None for static and class methods."""
+    if func is None:
+        return None
+    for decorator in func.decorators:
+        if isinstance(decorator.decorator, cst.Name) and decorator.decorator.value in (
+            "staticmethod",
+            "classmethod",
+        ):
+            return None
+    params = [*func.params.posonly_params, *func.params.params]
+    return params[0].name.value if params else None
+
+
+def _find_init(cls: cst.ClassDef) -> cst.FunctionDef | None:
+    found = None
+    for statement in cls.body.body:
+        if isinstance(statement, cst.FunctionDef) and statement.name.value == "__init__":
+            found = statement
+    return found
+
+
+def _first_method(cls: cst.ClassDef) -> cst.BaseStatement:
+    for statement in cls.body.body:
+        if isinstance(statement, cst.FunctionDef):
+            return statement
+    raise AssertionError("a class with a traced method has a method")
+
+
+def _is_docstring(statement: cst.BaseStatement) -> bool:
+    return (
+        isinstance(statement, cst.SimpleStatementLine)
+        and len(statement.body) == 1
+        and isinstance(statement.body[0], cst.Expr)
+        and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+    )
+
+
+def _calls_super_init(statement: cst.BaseStatement) -> bool:
+    """``super().__init__(...)``, ``super(C, self).__init__(...)`` or ``Base.__init__(self)``."""
+    if not isinstance(statement, cst.SimpleStatementLine):
+        return False
+    for small in statement.body:
+        if not isinstance(small, cst.Expr) or not isinstance(small.value, cst.Call):
+            continue
+        func = small.value.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "__init__":
+            return True
+    return False
+
+
+def _is_self_attribute(node: cst.CSTNode, self_name: str, attribute: str) -> bool:
+    return (
+        isinstance(node, cst.Attribute)
+        and isinstance(node.value, cst.Name)
+        and node.value.value == self_name
+        and node.attr.value == attribute
+    )
+
+
+def _attributes_in(node: cst.CSTNode) -> Iterator[cst.Attribute]:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.Attribute):
+            yield current
+        stack.extend(current.children)
+
+
+def _assigns_attribute(statement: cst.BaseStatement, self_name: str, attribute: str) -> bool:
+    if not isinstance(statement, cst.SimpleStatementLine):
+        return False
+    for small in statement.body:
+        targets: list[cst.BaseExpression] = []
+        if isinstance(small, cst.Assign):
+            targets = [t.target for t in small.targets]
+        elif isinstance(small, (cst.AnnAssign, cst.AugAssign)):
+            targets = [small.target]
+        if any(_is_self_attribute(t, self_name, attribute) for t in targets):
+            return True
+    return False
+
+
+def _fresh(name: str, method: str, taken: set[str]) -> str:
+    """``name`` if the class does not use it, else ``<method>_<name>`` (then ``_2``...)."""
+    chosen = name
+    if chosen in taken:
+        base = f"{method}_{name}"
+        chosen, n = base, 1
+        while chosen in taken:
+            n += 1
+            chosen = f"{base}_{n}"
+    taken.add(chosen)
+    return chosen

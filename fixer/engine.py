@@ -67,11 +67,16 @@ def _render(module: cst.Module, like: AnyStr) -> AnyStr:
 
 
 def fix_source(
-    source: AnyStr, path: str = "<string>", *, names: NameTable = DEFAULT_NAMES
+    source: AnyStr,
+    path: str = "<string>",
+    *,
+    names: NameTable = DEFAULT_NAMES,
+    unsafe_fixes: bool = False,
 ) -> FixResult[AnyStr]:
     """Find optimizers built while tracing in ``source`` and move those that safely can.
 
-    ``names`` adds a project's own optimizer and tracing names to the built-in table.
+    ``names`` adds a project's own optimizer and tracing names to the built-in table;
+    ``unsafe_fixes`` also applies fixes that change how a running program trains.
 
     Never raises on bad input: a syntax error, an undecodable file or an internal failure comes
     back as an error finding with the source unchanged.
@@ -86,7 +91,7 @@ def fix_source(
         return FixResult(path, source, source, (diagnostic,))
     try:
         wrapper = cst.MetadataWrapper(module, unsafe_skip_copy=True)
-        plan = analyse(wrapper, path, names)
+        plan = analyse(wrapper, path, names, unsafe_fixes=unsafe_fixes)
         if not plan.changes_anything:
             return FixResult(path, source, source, plan.diagnostics)
         fixed = _render(apply_plan(wrapper.module, plan), source)
@@ -99,10 +104,12 @@ def fix_source(
         )
         return FixResult(path, source, source, (diagnostic,))
     except Exception as error:  # a bug in fixer must not stop a batch run
+        detail = (str(error).splitlines() or [""])[0][:160]
         diagnostic = _error(
             path,
             INTERNAL_ERROR.code,
-            f"internal error: {type(error).__name__}: {error}; left unchanged",
+            f"internal error: {type(error).__name__}: {detail}; left unchanged "
+            "(please report this file)",
         )
         return FixResult(path, source, source, (diagnostic,))
     return FixResult(path, source, fixed, plan.diagnostics)

@@ -161,3 +161,74 @@ def constructor_kind(qualified_names: Collection[str]) -> Kind | None:
 def is_tracing_decorator(qualified_names: Collection[str]) -> bool:
     """The built-in table's :meth:`NameTable.is_tracing_decorator`."""
     return DEFAULT_NAMES.is_tracing_decorator(qualified_names)
+
+
+# Keras calls these methods of a Model subclass inside a tf.function (Model.fit/evaluate/predict).
+KERAS_STEP_METHODS: frozenset[str] = frozenset({"train_step", "test_step", "predict_step"})
+
+KERAS_MODEL_BASES: frozenset[str] = frozenset(
+    f"{namespace}.{name}"
+    for namespace in (
+        "tensorflow.keras",
+        "tensorflow.keras.models",
+        "tensorflow.compat.v2.keras",
+        "tensorflow.compat.v2.keras.models",
+        "keras",
+        "keras.models",
+        "keras.src.models",
+        "keras.src.models.model",
+        "tf_keras",
+        "tf_keras.models",
+    )
+    for name in ("Model", "Sequential")
+)
+
+# Attributes a Keras Model (or tf.Module) already has: a moved optimizer must not take these.
+RESERVED_ATTRIBUTES: frozenset[str] = frozenset(
+    {
+        "optimizer",
+        "loss",
+        "losses",
+        "metrics",
+        "metrics_names",
+        "compiled_loss",
+        "compiled_metrics",
+        "layers",
+        "variables",
+        "trainable_variables",
+        "non_trainable_variables",
+        "weights",
+        "trainable_weights",
+        "non_trainable_weights",
+        "trainable",
+        "name",
+        "name_scope",
+        "dtype",
+        "dtype_policy",
+        "built",
+        "input",
+        "inputs",
+        "output",
+        "outputs",
+        "input_spec",
+        "history",
+        "stop_training",
+        "distribute_strategy",
+        "run_eagerly",
+        "jit_compile",
+        "steps_per_execution",
+        "submodules",
+        "train_function",
+        "test_function",
+        "predict_function",
+        "state_updates",
+        "updates",
+        "compute_dtype",
+        "variable_dtype",
+    }
+)
+
+
+def is_keras_model_base(qualified_names: Collection[str]) -> bool:
+    """True when a base class expression is Keras's ``Model`` or ``Sequential``."""
+    return bool(qualified_names) and all(name in KERAS_MODEL_BASES for name in qualified_names)

@@ -7,7 +7,7 @@ from typing import Union
 
 import libcst as cst
 
-from fixer.analysis import BoundCall, Hoisted, MovedStatement, Plan
+from fixer.analysis import Hoisted, MovedStatement, NewInit, Plan, Reference
 
 Block = Union[cst.Module, cst.IndentedBlock]
 
@@ -101,30 +101,26 @@ def _dedented(node: cst.CSTNodeT, amount: int) -> cst.CSTNodeT:
 
 
 class _PlanApplier(cst.CSTTransformer):
-    def __init__(self, plan: Plan) -> None:
+    def __init__(self, plan: Plan, keep: cst.Call | None = None) -> None:
         super().__init__()
         self.plan = plan
-        self.insertions = {insertion.anchor: insertion for insertion in plan.insertions}
-        self.moved_lines: dict[cst.SimpleStatementLine, cst.SimpleStatementLine] = {}
-        self.moved_smalls: dict[cst.BaseSmallStatement, cst.BaseSmallStatement] = {}
-        self.moved_calls: dict[cst.Call, cst.Call] = {}
+        self.keep = keep  # the hoisted call itself, when transforming it for its new place
+        self.before = {i.anchor: i for i in plan.insertions if not i.after}
+        self.after = {i.anchor: i for i in plan.insertions if i.after}
 
     # ------------------------------------------------------------- expressions
 
-    def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.Name:
-        new = self.plan.renamed.get(original_node)
-        return updated_node if new is None else updated_node.with_changes(value=new)
+    def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.BaseExpression:
+        reference = self.plan.references.get(original_node)
+        if reference is None:
+            return updated_node
+        return _expression(reference, updated_node.lpar, updated_node.rpar)
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
-        name = self.plan.replaced_calls.get(original_node)
-        if name is None:
+        reference = self.plan.replaced_calls.get(original_node)
+        if reference is None or original_node is self.keep:
             return updated_node
-        self.moved_calls[original_node] = updated_node
-        return cst.Name(
-            name,
-            lpar=updated_node.lpar,
-            rpar=updated_node.rpar,
-        )
+        return _expression(reference, updated_node.lpar, updated_node.rpar)
 
     # ------------------------------------------------------------- statements
 
@@ -132,17 +128,12 @@ class _PlanApplier(cst.CSTTransformer):
         self, original_node: cst.SimpleStatementLine, updated_node: cst.SimpleStatementLine
     ) -> cst.SimpleStatementLine:
         if original_node in self.plan.removed_lines:
-            self.moved_lines[original_node] = updated_node
             return updated_node
         if not any(small in self.plan.removed_smalls for small in original_node.body):
             return updated_node
         kept: list[cst.BaseSmallStatement] = []
         for original, updated in zip(original_node.body, updated_node.body):
-            if original in self.plan.removed_smalls:
-                self.moved_smalls[original] = updated.with_changes(
-                    semicolon=cst.MaybeSentinel.DEFAULT
-                )
-            else:
+            if original not in self.plan.removed_smalls:
                 kept.append(updated)
         if kept:
             kept[-1] = kept[-1].with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
@@ -174,12 +165,17 @@ class _PlanApplier(cst.CSTTransformer):
             if carry is not None:
                 statement = self._after_removal(statement, *carry)
                 carry = None
-            insertion = self.insertions.get(original)
+            insertion = self.before.get(original)
             if insertion is not None:
                 statement = self._insert(
                     out, statement, insertion.hoisted, insertion.blank_lines_after
                 )
             out.append(statement)
+            insertion = self.after.get(original)
+            if insertion is not None:
+                for item in insertion.hoisted:
+                    hoisted = self._hoisted_statement(item)
+                    out.append(hoisted.with_changes(leading_lines=_own_comments(hoisted)))
         if not out:
             out.append(cst.SimpleStatementLine(body=[cst.Pass()]))
         return out
@@ -205,23 +201,66 @@ class _PlanApplier(cst.CSTTransformer):
         separator, attached = _split_attached(_leading_lines(anchor))
         for index, item in enumerate(hoisted):
             statement = self._hoisted_statement(item)
-            own = list(statement.leading_lines)
-            comments = own[_blank_prefix(own) :]
+            comments = _own_comments(statement)
             lead = separator + comments if index == 0 else comments
             out.append(statement.with_changes(leading_lines=lead))
         return anchor.with_changes(leading_lines=_blank(blank_lines_after, separator) + attached)
 
-    def _hoisted_statement(self, item: Hoisted) -> cst.SimpleStatementLine:
+    def _hoisted_statement(self, item: Hoisted) -> cst.BaseStatement:
+        if isinstance(item, NewInit):
+            return self._new_init(item)
+        # Moved code is transformed here, on demand: its destination may come before its
+        # origin in the tree (an __init__ above train_step).
         if isinstance(item, MovedStatement):
             if item.small is None:
-                line = self.moved_lines[item.line]
+                line = cst.ensure_type(
+                    item.line.visit(_PlanApplier(self.plan)), cst.SimpleStatementLine
+                )
             else:
-                line = cst.SimpleStatementLine(body=[self.moved_smalls[item.small]])
+                small = item.small.visit(_PlanApplier(self.plan))
+                assert isinstance(small, cst.BaseSmallStatement)
+                line = cst.SimpleStatementLine(
+                    body=[small.with_changes(semicolon=cst.MaybeSentinel.DEFAULT)],
+                    leading_lines=item.line.leading_lines,
+                )
             return _dedented(line, item.dedent)
-        assert isinstance(item, BoundCall)
-        call = self.moved_calls[item.call].with_changes(lpar=(), rpar=())
+        visited = item.call.visit(_PlanApplier(self.plan, keep=item.call))
+        call = cst.ensure_type(visited, cst.Call).with_changes(lpar=(), rpar=())
         assign = cst.Assign(
-            targets=[cst.AssignTarget(target=cst.Name(item.name))],
+            targets=[cst.AssignTarget(target=_expression(item.target))],
             value=_dedented(call, item.dedent),
         )
         return cst.SimpleStatementLine(body=[assign])
+
+    def _new_init(self, item: NewInit) -> cst.FunctionDef:
+        if item.forwards_to_super:
+            template = (
+                f"def __init__({item.self_name}, *args, **kwargs):\n"
+                "    super().__init__(*args, **kwargs)\n"
+            )
+        else:
+            template = f"def __init__({item.self_name}):\n    pass\n"
+        init = cst.ensure_type(cst.parse_statement(template), cst.FunctionDef)
+        body = list(init.body.body) if item.forwards_to_super else []
+        for moved in item.body:
+            statement = self._hoisted_statement(moved)
+            body.append(statement.with_changes(leading_lines=_own_comments(statement)))
+        return init.with_changes(body=init.body.with_changes(body=body))
+
+
+def _own_comments(statement: cst.BaseStatement) -> list[cst.EmptyLine]:
+    """A moved statement's comment lines, without the blank lines that preceded it."""
+    lines = list(_leading_lines(statement))
+    return lines[_blank_prefix(lines) :]
+
+
+def _expression(
+    reference: Reference,
+    lpar: Sequence[cst.LeftParen] = (),
+    rpar: Sequence[cst.RightParen] = (),
+) -> cst.BaseAssignTargetExpression:
+    if reference.owner is None:
+        return cst.Name(reference.name, lpar=lpar, rpar=rpar)
+    return cst.Attribute(
+        value=cst.Name(reference.owner), attr=cst.Name(reference.name), lpar=lpar, rpar=rpar
+    )

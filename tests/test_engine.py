@@ -233,18 +233,25 @@ def test_strategy_scope_inside_the_traced_body_is_refused() -> None:
     assert "under `strategy.scope()`" in findings[0] and "[not fixable]" in findings[0]
 
 
-def test_method_is_reported_not_moved() -> None:
+def test_tf_function_method_moves_onto_the_instance() -> None:
     fixed, findings = _fix(
         """\
         import tensorflow as tf
         class Trainer(tf.Module):
+            def __init__(self, lr):
+                super().__init__()
+                self.lr = lr
+                self.w = tf.Variable(1.0)
+
             @tf.function
             def step(self):
-                opt = tf.keras.optimizers.Adam()
+                opt = tf.keras.optimizers.Adam(self.lr)
+                return opt
         """
     )
-    assert "[not fixable]" in findings[0] and "method of `Trainer`" in findings[0]
-    assert "opt = tf.keras.optimizers.Adam()" in fixed
+    assert "[fixable]" in findings[0] and "as `self.opt`" in findings[0]
+    assert "        self.lr = lr\n        self.opt = tf.keras.optimizers.Adam(self.lr)\n" in fixed
+    assert "        return self.opt\n" in fixed
 
 
 def test_each_traced_function_keeps_its_own_optimizer() -> None:
