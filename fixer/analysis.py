@@ -18,6 +18,7 @@ from libcst.metadata import (
     Assignment,
     BaseAssignment,
     CodePosition,
+    ComprehensionScope,
     GlobalScope,
     ParentNodeProvider,
     PositionProvider,
@@ -27,10 +28,25 @@ from libcst.metadata import (
 )
 
 from fixer import names
-from fixer.findings import OPTIMIZER_IN_TRACED_FUNCTION, Applicability, Diagnostic
+from fixer.findings import (
+    OPTIMIZER_IN_TRACED_FUNCTION,
+    OPTIMIZER_PER_ITERATION_TRACED,
+    OPTIMIZER_REBUILT_EVERY_STEP,
+    Applicability,
+    Diagnostic,
+    Rule,
+)
 
 Owner = Union[cst.Module, cst.FunctionDef, cst.ClassDef, cst.Lambda]
 Block = Union[cst.Module, cst.IndentedBlock]
+Loop = Union[cst.For, cst.While]
+
+# Methods through which an optimizer updates variables.
+_UPDATE_METHODS = frozenset({"apply_gradients", "minimize", "apply"})
+# Attributes naming the variables a model trains.
+_VARIABLE_ATTRIBUTES = frozenset(
+    {"trainable_variables", "trainable_weights", "variables", "weights", "trainable_params"}
+)
 
 _BUILTINS = frozenset(dir(builtins))
 
@@ -141,6 +157,8 @@ class _Collector(cst.CSTVisitor):
         self.call_forms: list[tuple[cst.Call, cst.Name]] = []
         self.constructions: list[Construction] = []
         self.declared: dict[Owner, set[str]] = {}
+        self.strategy_signs: list[tuple[cst.CSTNode, str]] = []
+        self.scope_blocks: list[cst.With] = []
         self.classes: dict[cst.ClassDef, Owner] = {}
         self.model_bases: dict[cst.ClassDef, bool] = {}
         self.local_bases: dict[cst.ClassDef, list[str]] = {}
@@ -198,8 +216,23 @@ class _Collector(cst.CSTVisitor):
     def visit_Nonlocal(self, node: cst.Nonlocal) -> None:
         self.declared.setdefault(self.owners[-1], set()).update(n.name.value for n in node.names)
 
+    def visit_With(self, node: cst.With) -> None:
+        for item in node.items:
+            if _is_scope_call(item.item):
+                self.scope_blocks.append(node)
+                self.strategy_signs.append((node, "a `.scope()` block"))
+
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value in ("run", "experimental_run_v2"):
+            receiver = func.value
+            spelled = receiver.value if isinstance(receiver, cst.Name) else ""
+            if isinstance(receiver, cst.Attribute):
+                spelled = receiver.attr.value
+            if "strateg" in spelled.lower():
+                self.strategy_signs.append((node, "a `strategy.run(...)` call"))
+        if _is_dotted(func) and names.is_strategy_constructor(self._qualified(func)):
+            self.strategy_signs.append((node, "a `tf.distribute` strategy"))
         if _is_dotted(func):
             kind = self.table.constructor_kind(self._qualified(func))
             if kind is not None:
@@ -218,6 +251,16 @@ class _Collector(cst.CSTVisitor):
             and isinstance(node.args[0].value, cst.Name)
         ):
             self.call_forms.append((node, node.args[0].value))
+
+
+def _is_scope_call(expr: cst.BaseExpression) -> bool:
+    """``<strategy>.scope()``: a call of an attribute named ``scope`` without arguments."""
+    return (
+        isinstance(expr, cst.Call)
+        and isinstance(expr.func, cst.Attribute)
+        and expr.func.attr.value == "scope"
+        and not expr.args
+    )
 
 
 def _traced_argument(call: cst.Call) -> cst.Name | None:
@@ -341,6 +384,16 @@ class _Analysis:
 
     # ----------------------------------------------------------------- helpers
 
+    def enclosing_loops(self, node: cst.CSTNode) -> list[Loop]:
+        """Loops of the same function whose body holds ``node``, innermost first."""
+        loops: list[Loop] = []
+        for parent in self.ancestors(node):
+            if isinstance(parent, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+                break
+            if isinstance(parent, (cst.For, cst.While)) and self.within(node, parent.body):
+                loops.append(parent)
+        return loops
+
     def start(self, node: cst.CSTNode) -> CodePosition:
         return self.positions[node].start
 
@@ -439,7 +492,7 @@ class _Analysis:
             return None
         return Binding(line, parent, target.value)
 
-    def lazy_singleton(self, call: cst.Call, func: cst.FunctionDef) -> bool:
+    def lazy_singleton(self, call: cst.Call, func: cst.CSTNode) -> bool:
         """``if opt is None: opt = Adam()``: created on the first call only, which is correct."""
         parent = self.parents.get(call)
         if not isinstance(parent, (cst.Assign, cst.AnnAssign)):
@@ -480,15 +533,11 @@ class _Analysis:
                 return "it is built inside a comprehension, once per element"
             if isinstance(node, cst.With):
                 for item in node.items:
-                    expr = item.item
-                    if (
-                        isinstance(expr, cst.Call)
-                        and isinstance(expr.func, cst.Attribute)
-                        and expr.func.attr.value == "scope"
-                    ):
+                    if _is_scope_call(item.item):
                         return (
-                            f"it is created under `{self.code(expr)}` in `{func.name.value}`; "
-                            "moving it would take it out of that distribution strategy"
+                            f"it is created under `{self.code(item.item)}` in "
+                            f"`{func.name.value}`; moving it would take it out of that "
+                            "distribution strategy"
                         )
         return None
 
@@ -553,6 +602,7 @@ class _Planner:
                 by_function.setdefault(owner, []).append(construction)
         for func in sorted(by_function, key=a.sort_key):
             self.plan_function(traced[func], by_function[func], traced)
+        self.plan_loops(traced)
         self.diagnostics.sort(key=lambda d: (d.line, d.column, d.code))
         insertions = tuple(
             Insertion(anchor, tuple(hoisted), self.blank_after.get(anchor, 0), after)
@@ -717,6 +767,8 @@ class _Planner:
         destination = a.scopes[func]
         assert destination is not None
         reason = self.check_reads(site, moved, destination)
+        if reason is None and isinstance(owner, cst.Module):
+            reason = self.check_strategy(func)
         if reason is not None:
             return reason
         func_scope = a.inner_scope(func)
@@ -841,6 +893,22 @@ class _Planner:
             )
         )
 
+    def check_strategy(self, func: cst.FunctionDef) -> str | None:
+        """Optimizer variables belong to the strategy in scope when they are created: with any
+        sign of a strategy in the module, module scope may be outside it."""
+        a = self.a
+        if any(a.within(func, block.body) for block in a.collector.scope_blocks):
+            return None  # the move stays inside the same `with strategy.scope():` block
+        if not a.collector.strategy_signs:
+            return None
+        node, what = min(a.collector.strategy_signs, key=lambda sign: a.sort_key(sign[0]))
+        return (
+            f"this module uses a distribution strategy ({what} on line {a.start(node).line}), "
+            "and at module scope the optimizer would be created outside it; create it inside "
+            "`with strategy.scope():` and pass it to "
+            f"`{func.name.value}`"
+        )
+
     # ----------------------------------------------------------------- instance moves
 
     def check_method_reads(
@@ -943,6 +1011,230 @@ class _Planner:
                 taken.update(node.attr.value for node in _attributes_in(statement))
         return taken
 
+    # ----------------------------------------------------------------- loops
+
+    def plan_loops(self, traced: Mapping[cst.FunctionDef, Traced]) -> None:
+        """Optimizers built in a loop body outside any traced function (TFO002, TFO003)."""
+        a = self.a
+        callables = self.traced_callables(traced)
+        calls = {c.call for c in a.collector.constructions}
+        for c in a.collector.constructions:
+            if c.kind not in (names.Kind.OPTIMIZER, names.Kind.WRAPPER):
+                continue
+            if isinstance(c.owner, (cst.ClassDef, cst.Lambda)) or c.owner in traced:
+                continue
+            if any(isinstance(p, cst.Call) and p in calls for p in a.ancestors(c.call)):
+                continue
+            loops = a.enclosing_loops(c.call)
+            if not loops or a.lazy_singleton(c.call, c.owner):
+                continue
+            self.plan_loop_site(c, loops, callables)
+
+    def traced_callables(self, traced: Mapping[cst.FunctionDef, Traced]) -> set[cst.CSTNode]:
+        """Nodes that bind a traced callable: its def, and ``step = tf.function(fn)`` targets."""
+        a = self.a
+        nodes: set[cst.CSTNode] = {func for func, t in traced.items() if t.owner is not None}
+        for call, target in a.collector.call_forms:
+            if a.def_called(call, target) is None:
+                continue
+            parent = a.parents.get(call)
+            if isinstance(parent, cst.Assign):
+                nodes.update(t.target for t in parent.targets if isinstance(t.target, cst.Name))
+        return nodes
+
+    def plan_loop_site(
+        self, c: Construction, loops: list[Loop], callables: set[cst.CSTNode]
+    ) -> None:
+        a = self.a
+        binding = a.binding(c.call)
+        scope = a.scopes.get(c.call)
+        if scope is None or isinstance(scope, ComprehensionScope):
+            return
+        uses: list[cst.CSTNode] = [c.call]
+        if binding is not None:
+            uses = [
+                access.node
+                for access in a.accesses_in(scope, binding.name)
+                if any(a.in_group(r, [binding]) for r in access.referents)
+            ]
+        traced_call = next((t for u in uses if (t := self.traced_call_of(u, callables))), None)
+        update = None if traced_call else next((x for u in uses if (x := _update_of(a, u))), None)
+        if traced_call is None and update is None:
+            return
+        outermost = loops[-1]
+        if traced_call is not None:
+            rule, applicability = OPTIMIZER_PER_ITERATION_TRACED, Applicability.SAFE
+            callee = a.code(traced_call.func)
+            problem = (
+                f"is built anew on each iteration of the loop on line "
+                f"{a.start(outermost).line} and passed to tf.function `{callee}`, which "
+                "retraces for each new optimizer and fails on the second iteration"
+            )
+        else:
+            assert update is not None
+            rule, applicability = OPTIMIZER_REBUILT_EVERY_STEP, Applicability.UNSAFE
+            problem = (
+                f"is rebuilt on every iteration of the loop on line {a.start(loops[0]).line}, "
+                "so its state (moments, step count) restarts each step and training silently "
+                "differs from what is written"
+            )
+        chosen, reason, outer_blocker = self.choose_loop(c, binding, loops, scope, update)
+        if chosen is None and reason is None:
+            return  # a fresh model per iteration: a new optimizer per iteration is intended
+        if traced_call is not None and reason is None:
+            # Every new object retraces: it must leave every loop, not only the inner one.
+            reason = self.fresh_model_in(loops[-1], scope, traced_call) or outer_blocker
+        label = a.label(c.call)
+        if reason is not None or chosen is None:
+            self.report_at(
+                c.call,
+                rule,
+                Applicability.NONE,
+                f"optimizer `{label}` {problem}; not moved: {reason}",
+            )
+            return
+        column = a.start(chosen).column
+        apply = applicability is Applicability.SAFE or self.unsafe_fixes
+        note = ""
+        hoisted: list[Hoisted] = []
+        if binding is None:
+            name = self.choose_name("optimizer", "", scope, set())
+            note = f" as `{name}`"
+            if apply:
+                enclosing = a.enclosing_statement(c.call)
+                self.replaced[c.call] = Reference(name)
+                dedent = a.start(enclosing).column - column
+                hoisted.append(BoundCall(Reference(name), c.call, dedent))
+        elif apply:
+            hoisted.extend(self.remove_moved([binding], column))
+        if apply:
+            self.insertions.setdefault((chosen, False), []).extend(hoisted)
+            self.blank_after.setdefault(chosen, 0)
+        how = (
+            "fix"
+            if applicability is Applicability.SAFE
+            else ("fix (unsafe: training results change, as intended)")
+        )
+        self.report_at(
+            c.call,
+            rule,
+            applicability,
+            f"optimizer `{label}` {problem}; {how}: build it once before the loop on line "
+            f"{a.start(chosen).line}{note}",
+        )
+
+    def choose_loop(
+        self,
+        c: Construction,
+        binding: Binding | None,
+        loops: list[Loop],
+        scope: Scope,
+        update: cst.Call | None,
+    ) -> tuple[Loop | None, str | None, str | None]:
+        """The outermost loop the construction can move before.
+
+        Returns the loop, the reason no loop will do, and what stops it leaving an outer loop;
+        ``(None, None, None)`` when the loop trains a fresh model each iteration.
+        """
+        a = self.a
+        read = [
+            access
+            for access in a.names_read([binding.small if binding else c.call])
+            if any(isinstance(r, Assignment) and r.scope is scope for r in access.referents)
+        ]
+        variables = _updated_variables(a, update) if update is not None else []
+        chosen: Loop | None = None
+        outer_blocker: str | None = None
+        for depth, loop in enumerate(loops):
+            fresh = [v for v in variables if self.assigned_in(v, scope, loop)]
+            if fresh:
+                if depth == 0:
+                    return None, None, None
+                break
+            blocker = next(
+                (
+                    access.node.value
+                    for access in read
+                    if isinstance(access.node, cst.Name)
+                    and self.assigned_in(access.node.value, scope, loop)
+                ),
+                None,
+            )
+            if blocker is None and binding is not None:
+                others = [
+                    x
+                    for x in a.assignments_of(scope, binding.name)
+                    if not a.in_group(x, [binding])
+                    and isinstance(x, Assignment)
+                    and a.within(x.node, loop)
+                ]
+                if others:
+                    message = f"`{binding.name}` is assigned elsewhere in the loop too"
+                    if chosen is None:
+                        return None, message, None
+                    outer_blocker = message
+                    break
+            if blocker is not None:
+                message = (
+                    f"its arguments read `{blocker}`, which the loop on line "
+                    f"{a.start(loop).line} rebinds"
+                )
+                if chosen is None:
+                    return None, message, None
+                outer_blocker = message
+                break
+            chosen = loop
+        if update is not None and not variables:
+            return None, None, None  # cannot tell which variables it updates: say nothing
+        return chosen, None, outer_blocker
+
+    def assigned_in(self, name: str, scope: Scope, loop: Loop) -> bool:
+        return any(
+            isinstance(x, Assignment) and self.a.within(x.node, loop)
+            for x in self.a.assignments_of(scope, name)
+        )
+
+    def traced_call_of(self, use: cst.CSTNode, callables: set[cst.CSTNode]) -> cst.Call | None:
+        """The call of a traced function that receives ``use`` as an argument."""
+        a = self.a
+        arg = a.parents.get(use)
+        call = a.parents.get(arg) if isinstance(arg, cst.Arg) else None
+        if not isinstance(call, cst.Call) or not isinstance(call.func, cst.Name):
+            return None
+        access = a.access_of.get(call.func)
+        if access is None:
+            return None
+        if any(isinstance(r, Assignment) and r.node in callables for r in access.referents):
+            return call
+        return None
+
+    def fresh_model_in(self, loop: Loop, scope: Scope, traced_call: cst.Call) -> str | None:
+        """A loop that also builds a new model per iteration cannot share one optimizer."""
+        for arg in traced_call.args:
+            if not isinstance(arg.value, cst.Name) or "model" not in arg.value.value.lower():
+                continue
+            if self.assigned_in(arg.value.value, scope, loop):
+                return (
+                    f"the loop also builds a new `{arg.value.value}` each iteration, and one "
+                    "optimizer must not serve two models: build each optimizer with its model"
+                )
+        return None
+
+    def report_at(
+        self, call: cst.Call, rule: Rule, applicability: Applicability, message: str
+    ) -> None:
+        position = self.a.start(call)
+        self.diagnostics.append(
+            Diagnostic(
+                path=self.a.path,
+                line=position.line,
+                column=position.column + 1,
+                code=rule.code,
+                message=message,
+                applicability=applicability,
+            )
+        )
+
     # ----------------------------------------------------------------- safety
 
     def check_owner(self, site: _Site, all_traced: Mapping[cst.FunctionDef, Traced]) -> str | None:
@@ -1027,12 +1319,13 @@ class _Planner:
     # ----------------------------------------------------------------- names
 
     def choose_name(
-        self, name: str, func: cst.FunctionDef, destination: Scope, group: set[BaseAssignment]
+        self, name: str, func: cst.FunctionDef | str, destination: Scope, group: set[BaseAssignment]
     ) -> str:
         """``name`` when free at the destination, else ``<function>_<name>`` (then ``_2``...)."""
         chosen = name
         if not self.is_free(name, destination, group):
-            base = f"{func.name.value}_{name}"
+            prefix = func if isinstance(func, str) else func.name.value
+            base = f"{prefix}_{name}" if prefix else name
             chosen, n = base, 1
             while not self.is_free(chosen, destination, set()):
                 n += 1
@@ -1171,3 +1464,36 @@ def _fresh(name: str, method: str, taken: set[str]) -> str:
             chosen = f"{base}_{n}"
     taken.add(chosen)
     return chosen
+
+
+def _update_of(a: _Analysis, use: cst.CSTNode) -> cst.Call | None:
+    """``use.apply_gradients(...)`` (or ``minimize``/``apply``): the update call, if any."""
+    attribute = a.parents.get(use)
+    if not isinstance(attribute, cst.Attribute) or attribute.value is not use:
+        return None
+    if attribute.attr.value not in _UPDATE_METHODS:
+        return None
+    call = a.parents.get(attribute)
+    return call if isinstance(call, cst.Call) and call.func is attribute else None
+
+
+def _updated_variables(a: _Analysis, update: cst.Call) -> list[str]:
+    """Names of what an update trains: ``model`` in ``model.trainable_variables``, and the
+    names in ``var_list=`` or in the variables half of ``zip(grads, [w, b])``."""
+    found: list[str] = []
+    for node in _attributes_in(update):
+        if node.attr.value in _VARIABLE_ATTRIBUTES:
+            root: cst.BaseExpression = node.value
+            while isinstance(root, cst.Attribute):
+                root = root.value
+            if isinstance(root, cst.Name):
+                found.append(root.value)
+    for arg in update.args:
+        if arg.keyword is not None and arg.keyword.value == "var_list":
+            found.extend(n.value for n in _names_in(arg.value))
+    for name in _names_in(update):
+        parent = a.parents.get(name)
+        container = a.parents.get(parent) if isinstance(parent, cst.Element) else None
+        if isinstance(container, cst.List):
+            found.append(name.value)
+    return found

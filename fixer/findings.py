@@ -52,6 +52,56 @@ After::
 """,
 )
 
+OPTIMIZER_PER_ITERATION_TRACED = Rule(
+    code="TFO002",
+    name="optimizer-per-iteration-into-traced-function",
+    summary="a loop builds a new optimizer each iteration and passes it to a tf.function",
+    doc="""\
+Each new optimizer object makes the traced function retrace, and the retrace creates variables
+again: TensorFlow fails on the second iteration. The fix (safe) builds it once before the loop.
+
+Before::
+
+    for epoch in range(epochs):
+        optimizer = tf.keras.optimizers.Adam(1e-3)
+        for x, y in dataset:
+            train_step(x, y, optimizer)
+
+After::
+
+    optimizer = tf.keras.optimizers.Adam(1e-3)
+    for epoch in range(epochs):
+        for x, y in dataset:
+            train_step(x, y, optimizer)
+""",
+)
+
+OPTIMIZER_REBUILT_EVERY_STEP = Rule(
+    code="TFO003",
+    name="optimizer-rebuilt-every-step",
+    summary="an eager loop builds a new optimizer every step, resetting its state",
+    doc="""\
+Nothing crashes, but the optimizer's state (Adam's moments, the step count, momentum) restarts
+every iteration, so the model does not train the way the code says. The fix builds it once before
+the loop; it is unsafe because training results change (as intended): review it.
+
+Before::
+
+    for x, y in dataset:
+        with tf.GradientTape() as tape:
+            loss = loss_fn(y, model(x))
+        grads = tape.gradient(loss, model.trainable_variables)
+        tf.keras.optimizers.Adam(1e-3).apply_gradients(zip(grads, model.trainable_variables))
+
+After::
+
+    optimizer = tf.keras.optimizers.Adam(1e-3)
+    for x, y in dataset:
+        ...
+        optimizer.apply_gradients(zip(grads, model.trainable_variables))
+""",
+)
+
 SYNTAX_ERROR = Rule(
     code="TFO900",
     name="syntax-error",
@@ -72,7 +122,13 @@ does not parse. The file is left untouched and the run exits with status 2.
 """,
 )
 
-RULES: tuple[Rule, ...] = (OPTIMIZER_IN_TRACED_FUNCTION, SYNTAX_ERROR, INTERNAL_ERROR)
+RULES: tuple[Rule, ...] = (
+    OPTIMIZER_IN_TRACED_FUNCTION,
+    OPTIMIZER_PER_ITERATION_TRACED,
+    OPTIMIZER_REBUILT_EVERY_STEP,
+    SYNTAX_ERROR,
+    INTERNAL_ERROR,
+)
 
 
 @dataclass(frozen=True)

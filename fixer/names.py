@@ -232,3 +232,12 @@ RESERVED_ATTRIBUTES: frozenset[str] = frozenset(
 def is_keras_model_base(qualified_names: Collection[str]) -> bool:
     """True when a base class expression is Keras's ``Model`` or ``Sequential``."""
     return bool(qualified_names) and all(name in KERAS_MODEL_BASES for name in qualified_names)
+
+
+def is_strategy_constructor(qualified_names: Collection[str]) -> bool:
+    """``tf.distribute.MirroredStrategy()`` and friends, and ``tf.distribute.get_strategy()``."""
+    return bool(qualified_names) and all(
+        name.startswith(("tensorflow.distribute.", "tensorflow.compat.v2.distribute."))
+        and (name.endswith("Strategy") or name.endswith(".get_strategy"))
+        for name in qualified_names
+    )

@@ -37,6 +37,19 @@ def test_fixture(case: Path, update_goldens: bool) -> None:
     assert result.fixed == expected_path.read_bytes()
     assert diagnostics == diagnostics_path.read_bytes()
 
+    unsafe = fix_source(source, "input.py", unsafe_fixes=True)
+    unsafe_path = case / "expected_unsafe.py"
+    if update_goldens:
+        if unsafe.fixed != result.fixed:
+            unsafe_path.write_bytes(unsafe.fixed)
+        elif unsafe_path.exists():
+            unsafe_path.unlink()
+    if unsafe.fixed != result.fixed:
+        assert unsafe.fixed == unsafe_path.read_bytes()
+    else:
+        assert not unsafe_path.exists(), "expected_unsafe.py is only for cases with unsafe fixes"
+    assert _render(unsafe.diagnostics) == diagnostics  # the same findings, whatever is applied
+
     kind = case.name.split("_", 1)[0]
     if kind == "keep":
         assert result.fixed == source and diagnostics == b""
@@ -52,3 +65,9 @@ def test_expected_is_a_fixed_point(case: Path) -> None:
     again = fix_source(expected, "expected.py")
     assert again.fixed == expected
     assert not again.fixable, [d.render() for d in again.fixable]
+    unsafe_path = case / "expected_unsafe.py"
+    if unsafe_path.exists():
+        unsafe = unsafe_path.read_bytes()
+        again_unsafe = fix_source(unsafe, "expected_unsafe.py", unsafe_fixes=True)
+        assert again_unsafe.fixed == unsafe
+        assert not [d for d in again_unsafe.diagnostics if d.applicability.name != "NONE"]
