@@ -29,6 +29,7 @@ from libcst.metadata import (
 
 from fixer import names
 from fixer.findings import (
+    OPTIMIZER_BUILT_BY_TRACED_HELPER,
     OPTIMIZER_IN_TRACED_FUNCTION,
     OPTIMIZER_PER_ITERATION_TRACED,
     OPTIMIZER_REBUILT_EVERY_STEP,
@@ -136,6 +137,7 @@ class Traced:
 
     func: cst.FunctionDef
     owner: Owner
+    via: str | None = None  # how it comes to be traced, when not by tf.function itself
 
 
 def _is_dotted(expr: cst.BaseExpression) -> bool:
@@ -158,6 +160,8 @@ class _Collector(cst.CSTVisitor):
         self.constructions: list[Construction] = []
         self.declared: dict[Owner, set[str]] = {}
         self.strategy_signs: list[tuple[cst.CSTNode, str]] = []
+        self.name_calls: list[tuple[Owner, cst.Call]] = []
+        self.strategy_runs: list[tuple[Owner, cst.Call, cst.Name]] = []
         self.scope_blocks: list[cst.With] = []
         self.classes: dict[cst.ClassDef, Owner] = {}
         self.model_bases: dict[cst.ClassDef, bool] = {}
@@ -231,6 +235,10 @@ class _Collector(cst.CSTVisitor):
                 spelled = receiver.attr.value
             if "strateg" in spelled.lower():
                 self.strategy_signs.append((node, "a `strategy.run(...)` call"))
+                if node.args and isinstance(node.args[0].value, cst.Name):
+                    self.strategy_runs.append((self.owners[-1], node, node.args[0].value))
+        if isinstance(func, cst.Name):
+            self.name_calls.append((self.owners[-1], node))
         if _is_dotted(func) and names.is_strategy_constructor(self._qualified(func)):
             self.strategy_signs.append((node, "a `tf.distribute` strategy"))
         if _is_dotted(func):
@@ -325,6 +333,18 @@ class _Analysis:
             called = self.def_called(call, target)
             if called is not None and called not in found:
                 found[called] = Traced(called, owner_of[called])
+        changed = True
+        while changed:  # strategy.run(fn) inside a traced function traces fn too
+            changed = False
+            for owner, _run, target in self.collector.strategy_runs:
+                if owner not in found:
+                    continue
+                called = self.function_named(target)
+                if called is not None and called not in found:
+                    assert isinstance(owner, cst.FunctionDef)
+                    via = f"run by `strategy.run` in tf.function `{owner.name.value}`"
+                    found[called] = Traced(called, owner_of[called], via)
+                    changed = True
         for cls in self.collector.classes:
             if not self.is_keras_model(cls):
                 continue
@@ -336,6 +356,16 @@ class _Analysis:
                 ):
                     found[statement] = Traced(statement, cls)
         return found
+
+    def function_named(self, name: cst.Name) -> cst.FunctionDef | None:
+        """The def a name refers to, when it refers to exactly one def of this file."""
+        access = self.access_of.get(name)
+        if access is None:
+            return None
+        referents = [r for r in access.referents if isinstance(r, Assignment)]
+        if len(referents) == 1 and isinstance(referents[0].node, cst.FunctionDef):
+            return referents[0].node
+        return None
 
     def module_classes(self) -> dict[str, cst.ClassDef]:
         return {
@@ -602,6 +632,7 @@ class _Planner:
                 by_function.setdefault(owner, []).append(construction)
         for func in sorted(by_function, key=a.sort_key):
             self.plan_function(traced[func], by_function[func], traced)
+        self.plan_helpers(traced)
         self.plan_loops(traced)
         self.diagnostics.sort(key=lambda d: (d.line, d.column, d.code))
         insertions = tuple(
@@ -874,7 +905,9 @@ class _Planner:
         a = self.a
         position = a.start(site.call)
         func = site.traced.func
-        if isinstance(site.traced.owner, cst.ClassDef) and func not in a.collector.decorated:
+        if site.traced.via is not None:
+            where = f"`{func.name.value}` ({site.traced.via})"
+        elif isinstance(site.traced.owner, cst.ClassDef) and func not in a.collector.decorated:
             where = f"`{site.traced.owner.name.value}.{func.name.value}` (traced by Keras)"
         else:
             where = f"tf.function `{func.name.value}`"
@@ -1010,6 +1043,133 @@ class _Planner:
                 # Any attribute the class touches on anything: conservative, never a clash.
                 taken.update(node.attr.value for node in _attributes_in(statement))
         return taken
+
+    # ----------------------------------------------------------------- helpers
+
+    def builders(
+        self, traced: Mapping[cst.FunctionDef, Traced]
+    ) -> dict[cst.FunctionDef, Construction]:
+        """Untraced functions that build an optimizer, directly or through other such functions,
+        each with the construction it ends up running."""
+        a = self.a
+        found: dict[cst.FunctionDef, Construction] = {}
+        for c in a.collector.constructions:
+            owner = c.owner
+            if (
+                isinstance(owner, cst.FunctionDef)
+                and owner not in traced
+                and owner not in found
+                and c.kind is not names.Kind.SCHEDULE
+                and not a.lazy_singleton(c.call, owner)
+            ):
+                found[owner] = c
+        changed = True
+        while changed:
+            changed = False
+            for owner, call in a.collector.name_calls:
+                if not isinstance(owner, cst.FunctionDef) or owner in traced or owner in found:
+                    continue
+                assert isinstance(call.func, cst.Name)
+                callee = a.function_named(call.func)
+                if callee is not None and callee in found:
+                    found[owner] = found[callee]
+                    changed = True
+        return found
+
+    def returns_optimizer(
+        self, func: cst.FunctionDef, builders: Mapping[cst.FunctionDef, Construction]
+    ) -> bool:
+        """Whether ``func`` returns what it builds: ``return Adam()``, ``opt = Adam(); return
+        opt``, or ``return other_builder()``."""
+        a = self.a
+        for node in _returns_in(func):
+            value = node.value
+            if isinstance(value, cst.Call):
+                if value is builders[func].call and builders[func].owner is func:
+                    return True
+                if isinstance(value.func, cst.Name):
+                    callee = a.function_named(value.func)
+                    if callee is not None and callee in builders and callee is not func:
+                        return self.returns_optimizer(callee, builders)
+            if isinstance(value, cst.Name):
+                access = a.access_of.get(value)
+                if access is None:
+                    continue
+                for referent in access.referents:
+                    if isinstance(referent, Assignment):
+                        binding = a.binding(builders[func].call)
+                        if binding is not None and a.within(referent.node, binding.small):
+                            return True
+        return False
+
+    def plan_helpers(self, traced: Mapping[cst.FunctionDef, Traced]) -> None:
+        """Calls, inside traced bodies, of functions that build an optimizer (TFO004)."""
+        a = self.a
+        builders = self.builders(traced)
+        if not builders:
+            return
+        for owner, call in a.collector.name_calls:
+            if not isinstance(owner, cst.FunctionDef) or owner not in traced:
+                continue
+            assert isinstance(call.func, cst.Name)
+            helper = a.function_named(call.func)
+            if helper is None or helper not in builders:
+                continue
+            self.plan_helper_call(traced[owner], call, helper, builders, traced)
+
+    def plan_helper_call(
+        self,
+        traced: Traced,
+        call: cst.Call,
+        helper: cst.FunctionDef,
+        builders: Mapping[cst.FunctionDef, Construction],
+        all_traced: Mapping[cst.FunctionDef, Traced],
+    ) -> None:
+        a = self.a
+        func = traced.func
+        construction = builders[helper]
+        built_in = construction.owner
+        assert isinstance(built_in, cst.FunctionDef)
+        before = len(self.diagnostics)
+        binding = a.binding(call)
+        if not self.returns_optimizer(helper, builders):
+            reason = (
+                f"`{helper.name.value}` builds the optimizer on every call; build it once "
+                f"outside `{func.name.value}` and pass it in"
+            )
+            self.report(
+                _Site(call, traced, binding, []), Applicability.NONE, f"not moved: {reason}"
+            )
+        elif not a.lazy_singleton(call, func):
+            self.plan_site(_Site(call, traced, binding, []), all_traced)
+        if len(self.diagnostics) == before:
+            return
+        # Re-word the finding for a helper call, and add one at the construction itself.
+        finding = self.diagnostics.pop()
+        outcome = finding.message.split("; ", 1)[1]
+        self.diagnostics.append(
+            Diagnostic(
+                path=finding.path,
+                line=finding.line,
+                column=finding.column,
+                code=OPTIMIZER_BUILT_BY_TRACED_HELPER.code,
+                message=(
+                    f"`{helper.name.value}()` builds optimizer "
+                    f"`{a.label(construction.call)}` (line {a.start(construction.call).line}) "
+                    f"and is called inside tf.function `{func.name.value}`, which fails on its "
+                    f"first call; {outcome}"
+                ),
+                applicability=finding.applicability,
+            )
+        )
+        self.report_at(
+            construction.call,
+            OPTIMIZER_BUILT_BY_TRACED_HELPER,
+            finding.applicability,
+            f"optimizer `{a.label(construction.call)}` is built in `{built_in.name.value}`, "
+            f"which tf.function `{func.name.value}` calls (line {finding.line}) and so builds "
+            "it while tracing; see the finding at that call",
+        )
 
     # ----------------------------------------------------------------- loops
 
@@ -1497,3 +1657,14 @@ def _updated_variables(a: _Analysis, update: cst.Call) -> list[str]:
         if isinstance(container, cst.List):
             found.append(name.value)
     return found
+
+
+def _returns_in(func: cst.FunctionDef) -> Iterator[cst.Return]:
+    """``return`` statements of ``func`` itself, not of functions nested in it."""
+    stack: list[cst.CSTNode] = list(func.body.children)
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.Return):
+            yield current
+        if not isinstance(current, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            stack.extend(current.children)

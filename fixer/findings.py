@@ -102,6 +102,37 @@ After::
 """,
 )
 
+OPTIMIZER_BUILT_BY_TRACED_HELPER = Rule(
+    code="TFO004",
+    name="optimizer-built-by-helper-while-tracing",
+    summary="a helper that builds an optimizer is called from a traced function",
+    doc="""\
+A function of the same module that builds an optimizer runs inside the trace when a tf.function
+calls it (directly or through other functions), so the optimizer is created while tracing and
+TensorFlow fails on the first call. Reported at the construction and at the traced call; when the
+helper returns the optimizer, the fix (safe) moves the call out of the traced body.
+
+Before::
+
+    def make_optimizer():
+        return tf.keras.optimizers.Adam(1e-3)
+
+    @tf.function
+    def train_step(x, y):
+        optimizer = make_optimizer()
+        ...
+
+After::
+
+    optimizer = make_optimizer()
+
+
+    @tf.function
+    def train_step(x, y):
+        ...
+""",
+)
+
 SYNTAX_ERROR = Rule(
     code="TFO900",
     name="syntax-error",
@@ -126,6 +157,7 @@ RULES: tuple[Rule, ...] = (
     OPTIMIZER_IN_TRACED_FUNCTION,
     OPTIMIZER_PER_ITERATION_TRACED,
     OPTIMIZER_REBUILT_EVERY_STEP,
+    OPTIMIZER_BUILT_BY_TRACED_HELPER,
     SYNTAX_ERROR,
     INTERNAL_ERROR,
 )
