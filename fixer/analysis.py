@@ -30,6 +30,7 @@ from libcst.metadata import (
 from fixer import names
 from fixer.findings import (
     OPTIMIZER_BUILT_BY_TRACED_HELPER,
+    OPTIMIZER_BUILT_PER_CALL,
     OPTIMIZER_IN_TRACED_FUNCTION,
     OPTIMIZER_PER_ITERATION_TRACED,
     OPTIMIZER_REBUILT_EVERY_STEP,
@@ -116,7 +117,7 @@ class Plan:
 
     @property
     def changes_anything(self) -> bool:
-        return bool(self.insertions)
+        return bool(self.insertions or self.removed_lines or self.removed_smalls)
 
 
 # --------------------------------------------------------------------------- collection
@@ -161,6 +162,7 @@ class _Collector(cst.CSTVisitor):
         self.declared: dict[Owner, set[str]] = {}
         self.strategy_signs: list[tuple[cst.CSTNode, str]] = []
         self.name_calls: list[tuple[Owner, cst.Call]] = []
+        self.all_calls: list[cst.Call] = []
         self.strategy_runs: list[tuple[Owner, cst.Call, cst.Name]] = []
         self.scope_blocks: list[cst.With] = []
         self.classes: dict[cst.ClassDef, Owner] = {}
@@ -228,6 +230,7 @@ class _Collector(cst.CSTVisitor):
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
+        self.all_calls.append(node)
         if isinstance(func, cst.Attribute) and func.attr.value in ("run", "experimental_run_v2"):
             receiver = func.value
             spelled = receiver.value if isinstance(receiver, cst.Name) else ""
@@ -300,7 +303,9 @@ class _Site:
     traced: Traced
     bound: Binding | None  # the ``name = Optimizer(...)`` statement, if any
     feeders: list[Binding]
-    reason: str | None = None
+    rule: Rule = OPTIMIZER_IN_TRACED_FUNCTION
+    applicability: Applicability = Applicability.SAFE
+    problem: str | None = None  # the message's first half, for rules other than TFO001
 
 
 class _Analysis:
@@ -608,6 +613,19 @@ def analyse(
     return _Planner(_Analysis(wrapper, path, table), unsafe_fixes).plan()
 
 
+@dataclass
+class _Edits:
+    """The planner's edits, as copied to roll back a fix that is held back."""
+
+    insertions: dict[tuple[cst.BaseStatement, bool], list[Hoisted]]
+    blank_after: dict[cst.BaseStatement, int]
+    removed_lines: set[cst.SimpleStatementLine]
+    removed_smalls: set[cst.BaseSmallStatement]
+    replaced: dict[cst.Call, Reference]
+    references: dict[cst.Name, Reference]
+    new_inits: dict[cst.ClassDef, NewInit]
+
+
 class _Planner:
     def __init__(self, analysis: _Analysis, unsafe_fixes: bool) -> None:
         self.a = analysis
@@ -634,6 +652,7 @@ class _Planner:
             self.plan_function(traced[func], by_function[func], traced)
         self.plan_helpers(traced)
         self.plan_loops(traced)
+        self.plan_per_call(traced)
         self.diagnostics.sort(key=lambda d: (d.line, d.column, d.code))
         insertions = tuple(
             Insertion(anchor, tuple(hoisted), self.blank_after.get(anchor, 0), after)
@@ -768,12 +787,38 @@ class _Planner:
             reason = self.check_owner(site, all_traced)
         if reason is None:
             reason = self.check_bindings(site, moved)
+        snapshot = self.edits()
         if reason is None and isinstance(site.traced.owner, cst.ClassDef):
             reason = self.plan_instance_move(site, moved, site.traced.owner)
         elif reason is None:
             reason = self.plan_scope_move(site, moved)
         if reason is not None:
             self.report(site, Applicability.NONE, f"not moved: {reason}")
+        if reason is not None or (
+            site.applicability is Applicability.UNSAFE and not self.unsafe_fixes
+        ):
+            self.restore(snapshot)  # an unsafe fix held back: the finding stays, edits go
+
+    def edits(self) -> _Edits:
+        """A copy of every planned edit, to roll back a fix that is not applied."""
+        return _Edits(
+            {key: list(value) for key, value in self.insertions.items()},
+            dict(self.blank_after),
+            set(self.removed_lines),
+            set(self.removed_smalls),
+            dict(self.replaced),
+            dict(self.references),
+            dict(self.new_inits),
+        )
+
+    def restore(self, snapshot: _Edits) -> None:
+        self.insertions = snapshot.insertions
+        self.blank_after = snapshot.blank_after
+        self.removed_lines = snapshot.removed_lines
+        self.removed_smalls = snapshot.removed_smalls
+        self.replaced = snapshot.replaced
+        self.references = snapshot.references
+        self.new_inits = snapshot.new_inits
 
     def remove_moved(self, moved: Sequence[Binding], anchor_column: int) -> list[MovedStatement]:
         """Mark the moved statements for removal; they come back at the destination."""
@@ -825,7 +870,7 @@ class _Planner:
         else:
             where = "at module scope"
         detail = f" {', '.join(notes)}" if notes else ""
-        self.report(site, Applicability.SAFE, f"fix: build it once {where}{detail}")
+        self.report(site, site.applicability, f"{_fix_word(site)}: build it once {where}{detail}")
         return None
 
     def plan_instance_move(
@@ -897,7 +942,9 @@ class _Planner:
             self.insertions.setdefault((anchor, after), []).extend(hoisted)
             where = "`__init__`"
         self.report(
-            site, Applicability.SAFE, f"fix: build it once in {where} as {', '.join(notes)}"
+            site,
+            site.applicability,
+            f"{_fix_word(site)}: build it once in {where} as {', '.join(notes)}",
         )
         return None
 
@@ -915,12 +962,14 @@ class _Planner:
             f"optimizer `{a.label(site.call)}` is built inside {where} "
             f"and fails on its first call; {outcome}"
         )
+        if site.problem is not None:
+            message = f"optimizer `{a.label(site.call)}` {site.problem}; {outcome}"
         self.diagnostics.append(
             Diagnostic(
                 path=a.path,
                 line=position.line,
                 column=position.column + 1,
-                code=OPTIMIZER_IN_TRACED_FUNCTION.code,
+                code=site.rule.code,
                 message=message,
                 applicability=applicability,
             )
@@ -1169,6 +1218,174 @@ class _Planner:
             f"optimizer `{a.label(construction.call)}` is built in `{built_in.name.value}`, "
             f"which tf.function `{func.name.value}` calls (line {finding.line}) and so builds "
             "it while tracing; see the finding at that call",
+        )
+
+    # ----------------------------------------------------------------- per-call builders
+
+    def plan_per_call(self, traced: Mapping[cst.FunctionDef, Traced]) -> None:
+        """Step functions that build their optimizer on each call, called from a loop (TFO005)."""
+        a = self.a
+        reported = {(d.line, d.column) for d in self.diagnostics}
+        callers = self.loop_callers()
+        for c in a.collector.constructions:
+            func = c.owner
+            if (
+                c.kind is names.Kind.SCHEDULE
+                or not isinstance(func, cst.FunctionDef)
+                or func in traced
+                or func not in callers
+                or a.enclosing_loops(c.call)
+                or a.lazy_singleton(c.call, func)
+            ):
+                continue
+            position = a.start(c.call)
+            if (position.line, position.column + 1) in reported:
+                continue
+            binding = a.binding(c.call)
+            update = self.update_in(c.call, binding, func)
+            if update is None:
+                continue
+            variables = _updated_variables(a, update)
+            func_scope = a.inner_scope(func)
+            built_here = [
+                v
+                for v in variables
+                for x in a.assignments_of(func_scope, v)
+                if not a.is_parameter(x)
+            ]
+            if not variables or built_here:
+                continue  # it trains something it builds itself: a fresh model per call
+            self.plan_per_call_site(c, func, binding, callers[func], traced)
+
+    def loop_callers(self) -> dict[cst.FunctionDef, cst.Call]:
+        """Functions called from a loop of this file, each with one such call."""
+        a = self.a
+        methods: dict[str, list[cst.FunctionDef]] = {}
+        for func in a.collector.owner_of:
+            methods.setdefault(func.name.value, []).append(func)
+        found: dict[cst.FunctionDef, cst.Call] = {}
+        for call in a.collector.all_calls:
+            if not a.enclosing_loops(call):
+                continue
+            callee: cst.FunctionDef | None = None
+            if isinstance(call.func, cst.Name):
+                callee = a.function_named(call.func)
+            elif isinstance(call.func, cst.Attribute):
+                candidates = methods.get(call.func.attr.value, [])
+                if len(candidates) == 1 and isinstance(
+                    a.collector.owner_of[candidates[0]], cst.ClassDef
+                ):
+                    callee = candidates[0]
+            if callee is not None:
+                found.setdefault(callee, call)
+        return found
+
+    def update_in(
+        self, call: cst.Call, binding: Binding | None, func: cst.FunctionDef
+    ) -> cst.Call | None:
+        a = self.a
+        if binding is None:
+            return _update_of(a, call)
+        for access in a.accesses_in(a.inner_scope(func), binding.name):
+            if any(a.in_group(r, [binding]) for r in access.referents):
+                update = _update_of(a, access.node)
+                if update is not None:
+                    return update
+        return None
+
+    def plan_per_call_site(
+        self,
+        c: Construction,
+        func: cst.FunctionDef,
+        binding: Binding | None,
+        caller: cst.Call,
+        traced: Mapping[cst.FunctionDef, Traced],
+    ) -> None:
+        a = self.a
+        loop = a.enclosing_loops(caller)[0]
+        owner = a.collector.owner_of[func]
+        problem = (
+            f"is built on every call of `{func.name.value}`, which the loop on line "
+            f"{a.start(loop).line} calls each step, so its state (moments, step count) restarts "
+            "every step and training silently differs from what is written"
+        )
+        site = _Site(
+            c.call,
+            Traced(func, owner),
+            binding,
+            [],
+            rule=OPTIMIZER_BUILT_PER_CALL,
+            applicability=Applicability.UNSAFE,
+            problem=problem,
+        )
+        scope = a.scopes.get(caller)
+        model = next(
+            (
+                arg.value.value
+                for arg in caller.args
+                if isinstance(arg.value, cst.Name)
+                and "model" in arg.value.value.lower()
+                and scope is not None
+                and self.assigned_in(arg.value.value, scope, loop)
+            ),
+            None,
+        )
+        if model is not None:
+            reason = (
+                f"the loop on line {a.start(loop).line} also builds a new `{model}` for each "
+                "call, and one optimizer must not serve two models"
+            )
+            self.report(site, Applicability.NONE, f"not moved: {reason}")
+            return
+        shadowed = self.identical_module_optimizer(binding, owner)
+        if shadowed is not None:
+            self.removed_lines_if_unsafe(site, binding, shadowed)
+            return
+        self.plan_site(site, traced)
+
+    def identical_module_optimizer(
+        self, binding: Binding | None, owner: Owner
+    ) -> cst.SimpleStatementLine | None:
+        """A module-level ``name = <the same call>`` that the local binding merely shadows."""
+        a = self.a
+        if binding is None or not isinstance(owner, cst.Module):
+            return None
+        local = binding.small
+        assert isinstance(local, (cst.Assign, cst.AnnAssign))
+        assert local.value is not None
+        for statement in a.module.body:
+            if not isinstance(statement, cst.SimpleStatementLine):
+                continue
+            for small in statement.body:
+                if (
+                    isinstance(small, cst.Assign)
+                    and len(small.targets) == 1
+                    and isinstance(small.targets[0].target, cst.Name)
+                    and small.targets[0].target.value == binding.name
+                    and a.code(small.value) == a.code(local.value)
+                ):
+                    return statement
+        return None
+
+    def removed_lines_if_unsafe(
+        self, site: _Site, binding: Binding | None, shadowed: cst.SimpleStatementLine
+    ) -> None:
+        """The fix for a shadowing copy: delete it, so the module-level one is used."""
+        a = self.a
+        assert binding is not None
+        func = site.traced.func
+        reason = self.check_bindings(site, [binding])
+        if reason is not None:
+            self.report(site, Applicability.NONE, f"not moved: {reason}")
+            return
+        if self.unsafe_fixes and len(binding.line.body) == 1:
+            self.removed_lines.add(binding.line)
+        self.report(
+            site,
+            Applicability.UNSAFE if len(binding.line.body) == 1 else Applicability.NONE,
+            f"an identical `{binding.name}` already exists at module scope (line "
+            f"{a.start(shadowed).line}) and this local one in `{func.name.value}` merely "
+            f"shadows it; {_fix_word(site)}: delete the local one",
         )
 
     # ----------------------------------------------------------------- loops
@@ -1441,6 +1658,12 @@ class _Planner:
             for referent in referents:
                 if a.is_descendant_scope(referent.scope, func_scope):
                     what = "a parameter" if a.is_parameter(referent) else "a local variable"
+                    if site.rule is OPTIMIZER_BUILT_PER_CALL:
+                        return (
+                            f"its arguments read `{name}`, {what} of `{func.name.value}` that "
+                            "may change from call to call; keep one optimizer and update its "
+                            "`learning_rate` instead"
+                        )
                     return (
                         f"its arguments read `{name}`, {what} of `{func.name.value}`; "
                         "build it outside and pass it in"
@@ -1528,6 +1751,12 @@ class _Planner:
         for access in self.a.accesses_in(func_scope, name):
             if any(r in group for r in access.referents) and isinstance(access.node, cst.Name):
                 self.references[access.node] = reference
+
+
+def _fix_word(site: _Site) -> str:
+    if site.applicability is Applicability.UNSAFE:
+        return "fix (unsafe: training results change, as intended)"
+    return "fix"
 
 
 def _self_parameter(func: cst.FunctionDef | None) -> str | None:

@@ -133,6 +133,37 @@ After::
 """,
 )
 
+OPTIMIZER_BUILT_PER_CALL = Rule(
+    code="TFO005",
+    name="optimizer-built-per-call",
+    summary="a step function builds a new optimizer on each call and a loop calls it per step",
+    doc="""\
+The most common form in public training scripts: ``train_step`` (eager, not traced) builds its
+optimizer, and the training loop calls it for every batch. Nothing crashes, but the optimizer's
+state restarts on every step. The fix (unsafe: training results change, as intended) builds it
+once at module scope, or in ``__init__`` for a method. Refused when the loop also rebuilds the
+model, or the constructor reads a parameter (the learning rate may change between calls).
+
+Before::
+
+    def train_step(x, y):
+        optimizer = tf.keras.optimizers.Adam(1e-3)
+        ...
+        optimizer.apply_gradients(zip(grads, model.trainable_variables))
+
+    for x, y in dataset:
+        train_step(x, y)
+
+After::
+
+    optimizer = tf.keras.optimizers.Adam(1e-3)
+
+
+    def train_step(x, y):
+        ...
+""",
+)
+
 SYNTAX_ERROR = Rule(
     code="TFO900",
     name="syntax-error",
@@ -158,6 +189,7 @@ RULES: tuple[Rule, ...] = (
     OPTIMIZER_PER_ITERATION_TRACED,
     OPTIMIZER_REBUILT_EVERY_STEP,
     OPTIMIZER_BUILT_BY_TRACED_HELPER,
+    OPTIMIZER_BUILT_PER_CALL,
     SYNTAX_ERROR,
     INTERNAL_ERROR,
 )
