@@ -49,6 +49,13 @@ def main(
     check: Annotated[
         bool, typer.Option("--check", help="List the files that would change; write nothing.")
     ] = False,
+    unsafe_fixes: Annotated[
+        bool,
+        typer.Option(
+            "--unsafe-fixes",
+            help="Also apply fixes that change how a working program trains (review them).",
+        ),
+    ] = False,
     version: Annotated[
         Optional[bool],  # noqa: UP045 - typer reads the annotation at run time on Python 3.9
         typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
@@ -73,10 +80,10 @@ def main(
         _err(f"fixer: error: {path_error.path}: {path_error.message}")
         errors += 1
 
-    findings = fixable = changed_files = 0
+    findings = fixable = unsafe = changed_files = 0
     stdout = sys.stdout
     for path in files:
-        outcome = process(path)
+        outcome = process(path, unsafe_fixes=unsafe_fixes)
         if outcome.result is None:
             _err(f"fixer: error: {outcome.shown}: cannot read: {outcome.read_error}")
             errors += 1
@@ -89,8 +96,9 @@ def main(
             continue
         findings += len(result.diagnostics)
         fixable += len(result.fixable)
+        unsafe += len(result.unsafe)
         try:
-            _emit(mode, outcome, stdout)
+            _emit(mode, outcome, stdout, unsafe_fixes)
         except OSError as error:
             _err(f"fixer: error: {outcome.shown}: cannot write: {error.strerror or error}")
             errors += 1
@@ -106,6 +114,8 @@ def main(
             errors=errors,
             changed_files=changed_files,
             mode=mode,
+            unsafe=unsafe,
+            unsafe_applied=unsafe_fixes,
         )
     )
     if errors:
@@ -113,11 +123,12 @@ def main(
     raise typer.Exit(Exit.FINDINGS if findings or changed_files else Exit.CLEAN)
 
 
-def _emit(mode: str, outcome: FileOutcome, stdout: TextIO) -> None:
+def _emit(mode: str, outcome: FileOutcome, stdout: TextIO, unsafe_fixes: bool) -> None:
     """Print (or write) one file's outcome in the chosen mode."""
     result = outcome.result
     assert result is not None
-    unfixed = [d for d in result.diagnostics if d not in result.fixable]
+    applied = {*result.fixable, *(result.unsafe if unsafe_fixes else ())}
+    unfixed = [d for d in result.diagnostics if d not in applied]
     if mode == "report":
         for diagnostic in result.diagnostics:
             stdout.write(diagnostic.render() + "\n")

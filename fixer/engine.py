@@ -37,7 +37,13 @@ class FixResult(Generic[AnyStr]):
 
     @property
     def fixable(self) -> tuple[Diagnostic, ...]:
+        """Findings with a safe fix."""
         return tuple(d for d in self.diagnostics if d.applicability is Applicability.SAFE)
+
+    @property
+    def unsafe(self) -> tuple[Diagnostic, ...]:
+        """Findings whose fix is unsafe (applied only with ``unsafe_fixes``)."""
+        return tuple(d for d in self.diagnostics if d.applicability is Applicability.UNSAFE)
 
 
 def _error(path: str, code: str, message: str, line: int = 1, column: int = 1) -> Diagnostic:

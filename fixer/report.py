@@ -41,12 +41,15 @@ def summary(
     errors: int,
     changed_files: int,
     mode: str,
+    unsafe: int = 0,
+    unsafe_applied: bool = False,
 ) -> str:
     """One line for stderr saying what the run found and did."""
     parts: list[str] = [f"checked {plural(files, 'file')}"]
     if mode == "write":
-        parts.append(f"fixed {plural(fixable, 'finding')} in {plural(changed_files, 'file')}")
-        left = findings - fixable
+        fixed = fixable + (unsafe if unsafe_applied else 0)
+        parts.append(f"fixed {plural(fixed, 'finding')} in {plural(changed_files, 'file')}")
+        left = findings - fixed
         parts.append(f"{plural(left, 'finding')} left to fix by hand")
     elif mode in ("diff", "check"):
         parts.append(f"{plural(changed_files, 'file')} would change")
@@ -56,6 +59,9 @@ def summary(
     if errors:
         parts.append(plural(errors, "error"))
     text = ", ".join(parts)
+    if unsafe and not unsafe_applied:
+        held = "unsafe fix" if unsafe == 1 else "unsafe fixes"
+        text += f"; {unsafe} {held} held back (add --unsafe-fixes to apply, and review them)"
     if mode == "report" and fixable:
         text += "; run `fixer --diff` to review the fixes or `fixer --write` to apply them"
     return text

@@ -19,11 +19,11 @@ class FileOutcome:
     read_error: str | None = None
 
 
-def process(path: Path) -> FileOutcome:
+def process(path: Path, *, unsafe_fixes: bool = False) -> FileOutcome:
     """Read ``path`` and run the engine on its bytes; never raises for a bad file."""
     shown = display_path(path)
     try:
         data = read_bytes(path)
     except OSError as error:
         return FileOutcome(path, shown, None, error.strerror or str(error))
-    return FileOutcome(path, shown, fix_source(data, shown))
+    return FileOutcome(path, shown, fix_source(data, shown, unsafe_fixes=unsafe_fixes))

@@ -213,3 +213,31 @@ def test_version(tmp_path: Path) -> None:
     proc = run("--version", cwd=tmp_path)
     assert proc.returncode == 0
     assert proc.stdout.decode().startswith("fixer 0.")
+
+
+UNSAFE = (FIXTURES / "report_step_function_builds_optimizer_each_call" / "input.py").read_bytes()
+UNSAFE_FIXED = (
+    FIXTURES / "report_step_function_builds_optimizer_each_call" / "expected_unsafe.py"
+).read_bytes()
+
+
+def test_unsafe_fixes_are_held_back_and_the_summary_says_how(tmp_path: Path) -> None:
+    (tmp_path / "train.py").write_bytes(UNSAFE)
+    proc = run("--write", "train.py", cwd=tmp_path)
+    assert proc.returncode == 1
+    assert (tmp_path / "train.py").read_bytes() == UNSAFE
+    assert b"[fixable, unsafe]" in proc.stdout
+    assert b"1 unsafe fix held back (add --unsafe-fixes to apply, and review them)" in proc.stderr
+    report = run("train.py", cwd=tmp_path)
+    assert b"held back" in report.stderr
+
+
+def test_unsafe_fixes_option_applies_them(tmp_path: Path) -> None:
+    (tmp_path / "train.py").write_bytes(UNSAFE)
+    proc = run("--write", "--unsafe-fixes", "train.py", cwd=tmp_path)
+    assert proc.returncode == 1
+    assert (tmp_path / "train.py").read_bytes() == UNSAFE_FIXED
+    assert proc.stdout == b""
+    assert b"fixed 1 finding in 1 file, 0 findings left to fix by hand" in proc.stderr
+    diff = run("--diff", "--unsafe-fixes", "train.py", cwd=tmp_path)
+    assert diff.returncode == 0 and diff.stdout == b""
