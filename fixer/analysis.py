@@ -179,6 +179,8 @@ class _Collector(cst.CSTVisitor):
     def visit_Module(self, node: cst.Module) -> None:
         self.owners.append(node)
 
+    # Defaults, decorators, annotations and base classes run in the enclosing scope: only the
+    # body of a def, class or lambda belongs to it.
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.owner_of[node] = self.owners[-1]
         for decorator in node.decorators:
@@ -188,9 +190,11 @@ class _Collector(cst.CSTVisitor):
             if self._is_tf_function(expr):
                 self.decorated.append(node)
                 break
+
+    def visit_FunctionDef_body(self, node: cst.FunctionDef) -> None:
         self.owners.append(node)
 
-    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+    def leave_FunctionDef_body(self, node: cst.FunctionDef) -> None:
         self.owners.pop()
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
@@ -205,15 +209,17 @@ class _Collector(cst.CSTVisitor):
                 self.model_bases[node] = True
             elif isinstance(base.value, cst.Name):
                 self.local_bases[node].append(base.value.value)
+
+    def visit_ClassDef_body(self, node: cst.ClassDef) -> None:
         self.owners.append(node)
 
-    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+    def leave_ClassDef_body(self, node: cst.ClassDef) -> None:
         self.owners.pop()
 
-    def visit_Lambda(self, node: cst.Lambda) -> None:
+    def visit_Lambda_body(self, node: cst.Lambda) -> None:
         self.owners.append(node)
 
-    def leave_Lambda(self, original_node: cst.Lambda) -> None:
+    def leave_Lambda_body(self, node: cst.Lambda) -> None:
         self.owners.pop()
 
     def visit_Global(self, node: cst.Global) -> None:
@@ -537,6 +543,17 @@ class _Analysis:
             if isinstance(parent, cst.Assign)
             else [parent.target]
         )
+        # A local name set under `if opt is None:` is None again on every trace: only an
+        # attribute, a global/nonlocal, or a module-level name keeps the first object.
+        owner = func if isinstance(func, (cst.FunctionDef, cst.ClassDef, cst.Lambda)) else None
+        declared = self.collector.declared.get(owner, set()) if owner else set()
+        if not all(
+            isinstance(t, cst.Attribute)
+            or isinstance(func, cst.Module)
+            or (isinstance(t, cst.Name) and t.value in declared)
+            for t in targets
+        ):
+            return False
         spelled = {self.code(t) for t in targets}
         for node in self.ancestors(call):
             if node is func:
@@ -851,14 +868,15 @@ class _Planner:
         notes: list[str] = []
         for name in dict.fromkeys(b.name for b in moved):
             group = self.group_of(name, func_scope, moved)
-            new = self.choose_name(name, func, destination, group)
+            new = self.choose_name(name, func, destination, group, inside=func_scope)
             if new != name:
                 notes.append(f"as `{new}`")
                 self.point_group_at(name, Reference(new), func_scope, group)
         anchor_column = a.start(func).column
         hoisted: list[Hoisted] = list(self.remove_moved(moved, anchor_column))
         if site.bound is None:
-            target = Reference(self.choose_name("optimizer", func, destination, set()))
+            name = self.choose_name("optimizer", func, destination, set(), inside=func_scope)
+            target = Reference(name)
             enclosing = a.enclosing_statement(site.call)
             self.replaced[site.call] = target
             hoisted.append(BoundCall(target, site.call, a.start(enclosing).column - anchor_column))
@@ -1629,11 +1647,28 @@ class _Planner:
         func = site.traced.func
         scope = a.inner_scope(func)
         declared = a.collector.declared.get(func, set())
+        group = [x for b in moved for x in a.assignments_of(scope, b.name) if a.in_group(x, moved)]
         for binding in moved:
             if binding.name in declared:
                 return f"`{binding.name}` is declared global or nonlocal in `{func.name.value}`"
             if any(not a.in_group(x, moved) for x in a.assignments_of(scope, binding.name)):
                 return f"`{binding.name}` is assigned more than once in `{func.name.value}`"
+            if binding.name in _deleted_names(func):
+                return f"`{binding.name}` is deleted with `del` in `{func.name.value}`"
+            for access in a.accesses_in(scope, binding.name):
+                referents = access.referents
+                if any(r in group for r in referents):
+                    continue
+                if referents and all(
+                    r.scope is not scope and a.is_descendant_scope(r.scope, scope)
+                    for r in referents
+                ):
+                    continue  # a local of a nested function, unrelated
+                line = a.start(access.node).line
+                return (
+                    f"`{binding.name}` is read on line {line} of `{func.name.value}` before "
+                    "it is built"
+                )
         return None
 
     def check_reads(self, site: _Site, moved: Sequence[Binding], destination: Scope) -> str | None:
@@ -1702,25 +1737,46 @@ class _Planner:
     # ----------------------------------------------------------------- names
 
     def choose_name(
-        self, name: str, func: cst.FunctionDef | str, destination: Scope, group: set[BaseAssignment]
+        self,
+        name: str,
+        func: cst.FunctionDef | str,
+        destination: Scope,
+        group: set[BaseAssignment],
+        inside: Scope | None = None,
     ) -> str:
-        """``name`` when free at the destination, else ``<function>_<name>`` (then ``_2``...)."""
+        """``name`` when free at the destination, else ``<function>_<name>`` (then ``_2``...).
+
+        ``inside`` is the scope the references are placed in: the name must not be bound there.
+        """
         chosen = name
-        if not self.is_free(name, destination, group):
+        if not self.is_free(name, destination, group, inside):
             prefix = func if isinstance(func, str) else func.name.value
             base = f"{prefix}_{name}" if prefix else name
             chosen, n = base, 1
-            while not self.is_free(chosen, destination, set()):
+            while not self.is_free(chosen, destination, set(), inside):
                 n += 1
                 chosen = f"{base}_{n}"
         self.a.reserved.add(chosen)
         return chosen
 
-    def is_free(self, name: str, destination: Scope, group: set[BaseAssignment]) -> bool:
-        """Binding ``name`` in ``destination`` changes the meaning of no other code."""
+    def is_free(
+        self,
+        name: str,
+        destination: Scope,
+        group: set[BaseAssignment],
+        inside: Scope | None = None,
+    ) -> bool:
+        """Binding ``name`` in ``destination`` changes the meaning of no other code, and no
+        binding in ``inside`` would capture the references placed there."""
         a = self.a
         if name in a.reserved or name in _BUILTINS or keyword.iskeyword(name):
             return False
+        if inside is not None:
+            for scope in a.all_scopes:
+                if a.is_descendant_scope(scope, inside) and any(
+                    x not in group for x in a.assignments_of(scope, name)
+                ):
+                    return False
         if any(x not in group for x in a.assignments_of(destination, name)):
             return False
         for access in a.accesses_in(destination, name):
@@ -1897,3 +1953,16 @@ def _returns_in(func: cst.FunctionDef) -> Iterator[cst.Return]:
             yield current
         if not isinstance(current, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
             stack.extend(current.children)
+
+
+def _deleted_names(func: cst.FunctionDef) -> set[str]:
+    """Names ``del``eted in ``func`` itself."""
+    found: set[str] = set()
+    stack: list[cst.CSTNode] = list(func.body.children)
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.Del):
+            found.update(n.value for n in _names_in(current.target))
+        if not isinstance(current, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            stack.extend(current.children)
+    return found

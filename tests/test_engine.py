@@ -386,3 +386,75 @@ def test_project_names_from_configuration() -> None:
     result = fix_source(source, "t.py", names=table)
     assert [d.code for d in result.fixable] == ["TFO001"]
     assert "\nopt = Fancy()\n\n\n@trace\n" in result.fixed
+
+
+# Regressions found by review: each of these once produced a broken program.
+
+
+def test_inline_name_is_not_captured_by_a_parameter_of_the_step() -> None:
+    fixed, findings = _fix(
+        """\
+        import tensorflow as tf
+        @tf.function
+        def train_step(grads, variables, optimizer="sgd"):
+            tf.keras.optimizers.SGD(0.1).apply_gradients(zip(grads, variables))
+            return optimizer
+        """
+    )
+    assert "as `train_step_optimizer`" in findings[0]
+    assert "    train_step_optimizer.apply_gradients(zip(grads, variables))\n" in fixed
+
+
+def test_a_name_deleted_in_the_step_blocks_the_move() -> None:
+    _, findings = _fix(
+        """\
+        import tensorflow as tf
+        @tf.function
+        def step():
+            opt = tf.keras.optimizers.SGD(0.1)
+            opt.apply_gradients([])
+            del opt
+        """
+    )
+    assert "not moved: `opt` is deleted with `del` in `step`" in findings[0]
+
+
+def test_a_lazy_local_is_not_a_singleton() -> None:
+    _, findings = _fix(
+        """\
+        import tensorflow as tf
+        @tf.function
+        def step(x, opt=None):
+            if opt is None:
+                opt = tf.keras.optimizers.Adam(0.01)
+            return opt
+        """
+    )
+    assert len(findings) == 1 and "TFO001" in findings[0]
+
+
+def test_default_values_and_decorator_arguments_are_not_traced() -> None:
+    source = textwrap.dedent(
+        """\
+        import tensorflow as tf
+        @tf.function(input_signature=None)
+        def step(x, opt=tf.keras.optimizers.Adam(0.01)):
+            return opt
+        """
+    )
+    assert _fix(source) == (source, [])
+
+
+def test_a_read_before_the_build_blocks_the_move() -> None:
+    _, findings = _fix(
+        """\
+        import tensorflow as tf
+        optimizer = tf.keras.optimizers.Adam()
+        @tf.function
+        def step(grads):
+            print(optimizer)
+            optimizer = tf.keras.optimizers.SGD()
+            optimizer.apply_gradients(grads)
+        """
+    )
+    assert "`optimizer` is read on line 5 of `step` before it is built" in findings[0]
