@@ -165,6 +165,7 @@ class _Collector(cst.CSTVisitor):
         self.all_calls: list[cst.Call] = []
         self.strategy_runs: list[tuple[Owner, cst.Call, cst.Name]] = []
         self.scope_blocks: list[cst.With] = []
+        self.harmless_withs: set[cst.With] = set()
         self.classes: dict[cst.ClassDef, Owner] = {}
         self.model_bases: dict[cst.ClassDef, bool] = {}
         self.local_bases: dict[cst.ClassDef, list[str]] = {}
@@ -233,6 +234,14 @@ class _Collector(cst.CSTVisitor):
             if _is_scope_call(item.item):
                 self.scope_blocks.append(node)
                 self.strategy_signs.append((node, "a `.scope()` block"))
+        if all(
+            isinstance(item.item, cst.Call)
+            and _is_dotted(item.item.func)
+            and self._qualified(item.item.func)
+            and self._qualified(item.item.func) <= names.HARMLESS_CONTEXTS
+            for item in node.items
+        ):
+            self.harmless_withs.add(node)
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
@@ -577,20 +586,30 @@ class _Analysis:
             return self._tests_unset(test.left, spelled) or self._tests_unset(test.right, spelled)
         return False
 
-    def blocked_by_context(self, call: cst.Call, func: cst.FunctionDef) -> str | None:
+    def blocked_by_context(self, call: cst.Call, stop: cst.CSTNode) -> str | None:
+        """A construct between the call and ``stop`` (where the move goes) that it cannot leave."""
+        where = f"`{stop.name.value}`" if isinstance(stop, cst.FunctionDef) else "the loop"
         for node in self.ancestors(call):
-            if node is func:
+            if node is stop:
                 return None
             if isinstance(node, (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)):
                 return "it is built inside a comprehension, once per element"
-            if isinstance(node, cst.With):
-                for item in node.items:
-                    if _is_scope_call(item.item):
-                        return (
-                            f"it is created under `{self.code(item.item)}` in "
-                            f"`{func.name.value}`; moving it would take it out of that "
-                            "distribution strategy"
-                        )
+            if isinstance(node, (cst.Try, cst.TryStar)) and self.within(call, node.body):
+                return (
+                    f"it is built inside a `try` block in {where}, whose handlers would no "
+                    "longer see its errors"
+                )
+            if isinstance(node, cst.With) and node not in self.collector.harmless_withs:
+                item = node.items[0].item
+                if _is_scope_call(item):
+                    return (
+                        f"it is created under `{self.code(item)}` in {where}; moving it "
+                        "would take it out of that distribution strategy"
+                    )
+                return (
+                    f"it is built inside `with {self.code(item)}:` in {where}, which the "
+                    "move would leave"
+                )
         return None
 
     # ----------------------------------------------------------------- reads
@@ -865,6 +884,12 @@ class _Planner:
         if reason is not None:
             return reason
         func_scope = a.inner_scope(func)
+        when = (
+            "when the module is imported"
+            if isinstance(owner, cst.Module)
+            else f"when `{owner.name.value}` is called"  # type: ignore[union-attr]
+        )
+        caveats = self.caveats(site, moved, destination, when)
         notes: list[str] = []
         for name in dict.fromkeys(b.name for b in moved):
             group = self.group_of(name, func_scope, moved)
@@ -888,8 +913,106 @@ class _Planner:
         else:
             where = "at module scope"
         detail = f" {', '.join(notes)}" if notes else ""
-        self.report(site, site.applicability, f"{_fix_word(site)}: build it once {where}{detail}")
+        self.report(
+            site,
+            site.applicability,
+            f"{_fix_word(site)}: build it once {where}{detail}{caveats}",
+        )
         return None
+
+    def caveats(self, site: _Site, moved: Sequence[Binding], destination: Scope, when: str) -> str:
+        """What makes a move that compiles change behaviour; any of them makes the fix unsafe."""
+        a = self.a
+        func = site.traced.func
+        found: list[str] = []
+        nodes: list[cst.CSTNode] = [b.small for b in moved]
+        if site.bound is None:
+            nodes.append(site.call)
+        late = self.late_read(nodes, destination, func, site.call)
+        if late is not None:
+            found.append(
+                f"its arguments {late}, now evaluated once {when} instead of at the first call"
+            )
+        binding = site.bound
+        update = self.update_in(site.call, binding, func)
+        if update is not None:
+            func_scope = a.inner_scope(func)
+            self_name = (
+                _self_parameter(func) if isinstance(site.traced.owner, cst.ClassDef) else None
+            )
+            for variable in _updated_variables(a, update):
+                if variable == self_name:
+                    continue
+                if any(a.is_parameter(x) for x in a.assignments_of(func_scope, variable)):
+                    found.append(
+                        f"it trains `{variable}`, a parameter of `{func.name.value}`: if that "
+                        "is called with more than one model, they would share one optimizer"
+                    )
+                    break
+        if not found:
+            return ""
+        if site.applicability is Applicability.SAFE:
+            site.applicability = Applicability.UNSAFE
+        return " (unsafe: " + "; ".join(found) + ")"
+
+    def late_read(
+        self,
+        nodes: Sequence[cst.CSTNode],
+        destination: Scope,
+        func: cst.FunctionDef,
+        site_call: cst.Call,
+    ) -> str | None:
+        """A read whose value may differ between the destination and the first call."""
+        a = self.a
+        constructions = {c.call for c in a.collector.constructions} | {site_call}
+        for node in nodes:
+            for inner in _calls_in(node):
+                if inner in constructions or inner is node:
+                    continue
+                root = _root_name(inner.func)
+                if root is None or not self.is_imported_or_builtin(root):
+                    return f"call `{a.code(inner.func)}()`"
+            for subscript in _subscripts_in(node):
+                root = _root_name(subscript)
+                if root is None or not self.is_imported_or_builtin(root):
+                    return f"read `{a.code(subscript)}`"
+            for attribute in _attributes_in(node):
+                root = _root_name(attribute)
+                text = a.code(attribute)
+                if root is None or ".FLAGS" in f".{text}":
+                    return f"read `{text}`"
+                if not self.is_imported_or_builtin(root):
+                    parent = a.parents.get(attribute)
+                    if isinstance(parent, cst.Attribute) and parent.value is attribute:
+                        continue  # the outermost attribute is reported
+                    if isinstance(parent, cst.Call) and parent.func is attribute:
+                        continue  # a method call: reported as a call
+                    return f"read `{text}`"
+        if not isinstance(destination, GlobalScope):
+            # Module names read in a factory are read when it runs, perhaps before they exist.
+            factory_start = a.sort_key(func)
+            for access in a.names_read(nodes):
+                for referent in access.referents:
+                    if (
+                        isinstance(referent, Assignment)
+                        and isinstance(referent.scope, GlobalScope)
+                        and destination is not referent.scope
+                        and a.sort_key(referent.node) > factory_start
+                    ):
+                        return f"read `{access.node.value}`, bound after the factory"  # type: ignore[union-attr]
+        return None
+
+    def is_imported_or_builtin(self, name: cst.Name) -> bool:
+        access = self.a.access_of.get(name)
+        if access is None:
+            return False
+        referents = list(access.referents)
+        if not referents:
+            return name.value in _BUILTINS
+        return all(
+            not isinstance(r, Assignment) or isinstance(r.node, (cst.Import, cst.ImportFrom))
+            for r in referents
+        )
 
     def plan_instance_move(
         self, site: _Site, moved: Sequence[Binding], cls: cst.ClassDef
@@ -903,6 +1026,9 @@ class _Planner:
         attributes, reason = self.check_method_reads(site, moved, self_name)
         if reason is not None:
             return reason
+        slotted = next((c for c in a.class_lineage(cls) if _defines_slots(c)), None)
+        if slotted is not None:
+            return f"`{slotted.name.value}` defines `__slots__`, so it cannot take a new attribute"
         init = _find_init(cls)
         init_self = _self_parameter(init) if init is not None else "self"
         if init_self is None:
@@ -924,6 +1050,7 @@ class _Planner:
             anchor, after, reason = self.init_insertion_point(cls, init, attributes)
             if reason is not None:
                 return reason
+        caveat = self.instance_caveat(site, moved, self_name)
         taken = self.attributes_taken.setdefault(cls, self.class_attributes(cls))
         func_scope = a.inner_scope(func)
         notes: list[str] = []
@@ -962,9 +1089,28 @@ class _Planner:
         self.report(
             site,
             site.applicability,
-            f"{_fix_word(site)}: build it once in {where} as {', '.join(notes)}",
+            f"{_fix_word(site)}: build it once in {where} as {', '.join(notes)}{caveat}",
         )
         return None
+
+    def instance_caveat(self, site: _Site, moved: Sequence[Binding], self_name: str) -> str:
+        """Calls and reads other than ``self.<attr>`` now run when the instance is created."""
+        a = self.a
+        nodes: list[cst.CSTNode] = [b.small for b in moved]
+        if site.bound is None:
+            nodes.append(site.call)
+        module_scope = a.scopes[a.module.body[0]] if a.module.body else None
+        if module_scope is None:
+            return ""
+        late = self.late_read(nodes, module_scope, site.traced.func, site.call)
+        if late is None or f"`{self_name}." in late:
+            return ""
+        if site.applicability is Applicability.SAFE:
+            site.applicability = Applicability.UNSAFE
+        return (
+            f" (unsafe: its arguments {late}, now evaluated once when the instance is created "
+            "instead of at the first call)"
+        )
 
     def report(self, site: _Site, applicability: Applicability, outcome: str) -> None:
         a = self.a
@@ -1479,6 +1625,8 @@ class _Planner:
         if traced_call is not None and reason is None:
             # Every new object retraces: it must leave every loop, not only the inner one.
             reason = self.fresh_model_in(loops[-1], scope, traced_call) or outer_blocker
+        if reason is None and chosen is not None:
+            reason = a.blocked_by_context(c.call, chosen)
         label = a.label(c.call)
         if reason is not None or chosen is None:
             self.report_at(
@@ -1810,8 +1958,10 @@ class _Planner:
 
 
 def _fix_word(site: _Site) -> str:
-    if site.applicability is Applicability.UNSAFE:
+    if site.rule in (OPTIMIZER_REBUILT_EVERY_STEP, OPTIMIZER_BUILT_PER_CALL):
         return "fix (unsafe: training results change, as intended)"
+    if site.applicability is Applicability.UNSAFE:
+        return "fix (unsafe)"
     return "fix"
 
 
@@ -1966,3 +2116,42 @@ def _deleted_names(func: cst.FunctionDef) -> set[str]:
         if not isinstance(current, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
             stack.extend(current.children)
     return found
+
+
+def _defines_slots(cls: cst.ClassDef) -> bool:
+    for statement in cls.body.body:
+        if isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                targets: list[cst.BaseExpression] = []
+                if isinstance(small, cst.Assign):
+                    targets = [t.target for t in small.targets]
+                elif isinstance(small, cst.AnnAssign):
+                    targets = [small.target]
+                if any(isinstance(t, cst.Name) and t.value == "__slots__" for t in targets):
+                    return True
+    return False
+
+
+def _calls_in(node: cst.CSTNode) -> Iterator[cst.Call]:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.Call):
+            yield current
+        if not isinstance(current, cst.Lambda):
+            stack.extend(current.children)
+
+
+def _root_name(expr: cst.BaseExpression) -> cst.Name | None:
+    while isinstance(expr, (cst.Attribute, cst.Subscript)):
+        expr = expr.value
+    return expr if isinstance(expr, cst.Name) else None
+
+
+def _subscripts_in(node: cst.CSTNode) -> Iterator[cst.Subscript]:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.Subscript):
+            yield current
+        stack.extend(current.children)

@@ -87,8 +87,22 @@ def fix_source(
     Never raises on bad input: a syntax error, an undecodable file or an internal failure comes
     back as an error finding with the source unchanged.
     """
+    null = b"\x00" if isinstance(source, bytes) else "\x00"
+    if null in source:
+        line = source[: source.index(null)].count(b"\n" if isinstance(source, bytes) else "\n")
+        diagnostic = _error(
+            path, SYNTAX_ERROR.code, "syntax error: source code cannot contain null bytes", line + 1
+        )
+        return FixResult(path, source, source, (diagnostic,))
     try:
         module = cst.parse_module(source)
+        if _render(module, source) != source:
+            # e.g. old Mac CR-only line endings: LibCST cannot give the same bytes back.
+            message = "cannot keep this file byte-for-byte (CR-only line endings?); not checked"
+            return FixResult(path, source, source, (_error(path, SYNTAX_ERROR.code, message),))
+    except RecursionError:
+        message = "syntax error: too deeply nested to parse"
+        return FixResult(path, source, source, (_error(path, SYNTAX_ERROR.code, message),))
     except cst.ParserSyntaxError as error:
         diagnostic = _syntax_error(source, path, error)
         return FixResult(path, source, source, (diagnostic,))

@@ -50,6 +50,11 @@ V1_TRAIN_NAMESPACES: tuple[str, ...] = (
     "tensorflow.train",
 )
 
+# TF1 optimizers that create no variables (no slots): building one while tracing is harmless.
+V1_WITHOUT_VARIABLES: frozenset[str] = frozenset(
+    {"Optimizer", "GradientDescentOptimizer", "ProximalGradientDescentOptimizer"}
+)
+
 # Wrappers that take an optimizer and are themselves optimizers; moved with what they wrap.
 WRAPPERS: frozenset[str] = frozenset(
     {
@@ -104,10 +109,16 @@ def _kind_of(qualified: str) -> Kind | None:
     if namespace in SCHEDULE_NAMESPACES and leaf[:1].isupper():
         return Kind.SCHEDULE
     if namespace in OPTIMIZER_NAMESPACES:
+        if leaf.endswith("LearningRate"):  # tfa.optimizers.CyclicalLearningRate and kin
+            return Kind.SCHEDULE
         if leaf in OPTIMIZER_FACTORIES or (leaf[:1].isupper() and leaf != "Optimizer"):
             return Kind.OPTIMIZER
         return None
-    if namespace in V1_TRAIN_NAMESPACES and leaf.endswith("Optimizer") and leaf != "Optimizer":
+    if (
+        namespace in V1_TRAIN_NAMESPACES
+        and leaf.endswith("Optimizer")
+        and leaf not in V1_WITHOUT_VARIABLES
+    ):
         return Kind.OPTIMIZER
     return None
 
@@ -241,3 +252,17 @@ def is_strategy_constructor(qualified_names: Collection[str]) -> bool:
         and (name.endswith("Strategy") or name.endswith(".get_strategy"))
         for name in qualified_names
     )
+
+
+# Context managers a constructor can leave without changing what it builds.
+HARMLESS_CONTEXTS: frozenset[str] = frozenset(
+    {
+        "tensorflow.GradientTape",
+        "tensorflow.name_scope",
+        "tensorflow.compat.v1.name_scope",
+        "tensorflow.keras.backend.name_scope",
+        "keras.backend.name_scope",
+        "keras.name_scope",
+        "tf_keras.backend.name_scope",
+    }
+)

@@ -346,7 +346,9 @@ def test_applicability_and_rendering() -> None:
         ("tensorflow.keras.optimizers.legacy.SGD", Kind.OPTIMIZER),
         ("tensorflow.keras.optimizers.get", Kind.OPTIMIZER),
         ("keras.optimizers.AdamW", Kind.OPTIMIZER),
-        ("tensorflow.compat.v1.train.GradientDescentOptimizer", Kind.OPTIMIZER),
+        ("tensorflow.compat.v1.train.MomentumOptimizer", Kind.OPTIMIZER),
+        ("tensorflow.compat.v1.train.GradientDescentOptimizer", None),  # creates no variables
+        ("tensorflow_addons.optimizers.CyclicalLearningRate", Kind.SCHEDULE),
         ("tensorflow.keras.mixed_precision.LossScaleOptimizer", Kind.WRAPPER),
         ("tensorflow.keras.optimizers.schedules.PiecewiseConstantDecay", Kind.SCHEDULE),
         ("tensorflow.keras.optimizers.Optimizer", None),
