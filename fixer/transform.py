@@ -142,28 +142,29 @@ class _PlanApplier(cst.CSTTransformer):
     def leave_IndentedBlock(
         self, original_node: cst.IndentedBlock, updated_node: cst.IndentedBlock
     ) -> cst.IndentedBlock:
-        body = self._rebuild(original_node.body, updated_node.body)
-        return updated_node.with_changes(body=body)
+        body, left = self._rebuild(original_node.body, updated_node.body)
+        return updated_node.with_changes(body=body, footer=[*left, *updated_node.footer])
 
     def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
-        return updated_node.with_changes(body=self._rebuild(original_node.body, updated_node.body))
+        body, left = self._rebuild(original_node.body, updated_node.body)
+        return updated_node.with_changes(body=body, footer=[*left, *updated_node.footer])
 
     def _rebuild(
         self,
         originals: Sequence[cst.BaseStatement],
         updated: Sequence[cst.BaseStatement],
-    ) -> list[cst.BaseStatement]:
+    ) -> tuple[list[cst.BaseStatement], list[cst.EmptyLine]]:
+        """The block's statements after removals and insertions, and comment lines left over
+        by a removed last statement (they go to the block's footer)."""
         out: list[cst.BaseStatement] = []
-        carry: tuple[int, bool] | None = None  # (blank lines of removed statements, first in block)
+        carry: _Carry | None = None
         for original, statement in zip(originals, updated):
             if self._removed(original):
                 assert isinstance(original, cst.SimpleStatementLine)
-                blanks = _blank_prefix(original.leading_lines)
-                first = not out if carry is None else carry[1]
-                carry = (max(blanks, carry[0]) if carry else blanks, first)
+                carry = _Carry.after(carry, original, first=not out)
                 continue
             if carry is not None:
-                statement = self._after_removal(statement, *carry)
+                statement = carry.onto(statement)
                 carry = None
             insertion = self.before.get(original)
             if insertion is not None:
@@ -178,18 +179,11 @@ class _PlanApplier(cst.CSTTransformer):
                     out.append(hoisted.with_changes(leading_lines=_own_comments(hoisted)))
         if not out:
             out.append(cst.SimpleStatementLine(body=[cst.Pass()]))
-        return out
+        left = carry.comments if carry is not None else []
+        return out, left
 
     def _removed(self, original: cst.BaseStatement) -> bool:
         return isinstance(original, cst.SimpleStatementLine) and original in self.plan.removed_lines
-
-    def _after_removal(
-        self, statement: cst.BaseStatement, removed_blanks: int, was_first: bool
-    ) -> cst.BaseStatement:
-        lines = list(_leading_lines(statement))
-        own = _blank_prefix(lines)
-        count = 0 if was_first else max(removed_blanks, own)
-        return statement.with_changes(leading_lines=_blank(count, lines) + lines[own:])
 
     def _insert(
         self,
@@ -249,9 +243,45 @@ class _PlanApplier(cst.CSTTransformer):
 
 
 def _own_comments(statement: cst.BaseStatement) -> list[cst.EmptyLine]:
-    """A moved statement's comment lines, without the blank lines that preceded it."""
-    lines = list(_leading_lines(statement))
-    return lines[_blank_prefix(lines) :]
+    """The comment lines directly above a moved statement: those after its last blank line."""
+    return _split_attached(_leading_lines(statement))[1]
+
+
+class _Carry:
+    """What removed statements leave for the next one: blank lines, and comment lines that were
+    separated from them by a blank line (those stay where they were)."""
+
+    def __init__(self, blanks: int, first: bool, kept: list[cst.EmptyLine]) -> None:
+        self.blanks = blanks
+        self.first = first
+        self.kept = kept
+
+    @classmethod
+    def after(
+        cls, previous: _Carry | None, removed: cst.SimpleStatementLine, first: bool
+    ) -> _Carry:
+        separator, _ = _split_attached(removed.leading_lines)
+        kept = separator if any(not _is_blank(line) for line in separator) else []
+        blanks = _blank_prefix(removed.leading_lines)
+        if previous is None:
+            return cls(blanks, first, kept)
+        return cls(max(previous.blanks, blanks), previous.first, previous.kept + kept)
+
+    @property
+    def comments(self) -> list[cst.EmptyLine]:
+        """Kept comment lines for a block footer, without the blank lines that ended them."""
+        kept = list(self.kept)
+        while kept and _is_blank(kept[-1]):
+            kept.pop()
+        return kept
+
+    def onto(self, statement: cst.BaseStatement) -> cst.BaseStatement:
+        lines = list(_leading_lines(statement))
+        own = _blank_prefix(lines)
+        if self.kept:
+            return statement.with_changes(leading_lines=self.kept + lines[own:])
+        count = 0 if self.first else max(self.blanks, own)
+        return statement.with_changes(leading_lines=_blank(count, lines) + lines[own:])
 
 
 def _expression(
