@@ -23,6 +23,7 @@ from libcst.metadata import (
     ParentNodeProvider,
     PositionProvider,
     QualifiedNameProvider,
+    QualifiedNameSource,
     Scope,
     ScopeProvider,
 )
@@ -166,13 +167,55 @@ class _Collector(cst.CSTVisitor):
         self.strategy_runs: list[tuple[Owner, cst.Call, cst.Name]] = []
         self.scope_blocks: list[cst.With] = []
         self.harmless_withs: set[cst.With] = set()
+        self.in_import_fallback = 0
+        self.import_fallbacks: set[cst.CSTNode] = set()
         self.classes: dict[cst.ClassDef, Owner] = {}
         self.model_bases: dict[cst.ClassDef, bool] = {}
         self.local_bases: dict[cst.ClassDef, list[str]] = {}
 
     def _qualified(self, node: cst.CSTNode) -> set[str]:
+        """Qualified names of an expression. A local resolution that only comes from an import
+        fallback (``except ImportError: tf = None``) is not another meaning: it is dropped."""
         found = self.get_metadata(QualifiedNameProvider, node, set())
-        return {q.name for q in found}
+        names_found = {q.name for q in found}
+        local = {q for q in found if q.source is QualifiedNameSource.LOCAL}
+        if local and len(local) < len(found) and self._only_import_fallbacks(node):
+            names_found -= {q.name for q in local}
+        return names_found
+
+    def _only_import_fallbacks(self, node: cst.CSTNode) -> bool:
+        root: cst.CSTNode = node
+        while isinstance(root, cst.Attribute):
+            root = root.value
+        if not isinstance(root, cst.Name):
+            return False
+        scope = self.get_metadata(ScopeProvider, root, None)
+        if scope is None or root.value not in scope:
+            return False
+        others = [
+            a
+            for a in scope[root.value]
+            if not isinstance(getattr(a, "node", None), (cst.Import, cst.ImportFrom))
+        ]
+        return bool(others) and all(
+            getattr(a, "node", None) in self.import_fallbacks for a in others
+        )
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        if node.type is not None:
+            spelled = cst.Module(body=[]).code_for_node(node.type)
+            if "ImportError" in spelled or "ModuleNotFoundError" in spelled:
+                self.in_import_fallback += 1
+
+    def leave_ExceptHandler(self, original_node: cst.ExceptHandler) -> None:
+        if original_node.type is not None:
+            spelled = cst.Module(body=[]).code_for_node(original_node.type)
+            if "ImportError" in spelled or "ModuleNotFoundError" in spelled:
+                self.in_import_fallback -= 1
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+        if self.in_import_fallback and isinstance(node.target, cst.Name):
+            self.import_fallbacks.add(node.target)
 
     def _is_tf_function(self, expr: cst.BaseExpression) -> bool:
         return _is_dotted(expr) and self.table.is_tracing_decorator(self._qualified(expr))
@@ -417,8 +460,10 @@ class _Analysis:
         """The def that ``tf.function(target)`` compiles: the last binding of the name before the
         call in the same scope, when that binding is a def (``step = tf.function(step)`` too)."""
         scope = self.scopes.get(call)
-        if scope is None or target.value not in scope.assignments:
+        if scope is None:
             return None
+        if target.value not in scope.assignments:
+            return self.function_named(target)  # a def of an enclosing scope
         statement = self.sort_key(self.enclosing_statement(call))
         before = [
             a
