@@ -37,6 +37,6 @@ def make_eval_step(model, threshold):
 
 
 if __name__ == "__main__":
-    for epoch in range(20):
+    for _ in range(20):
         loss = train_step(features, targets)
     print(f"final loss {float(loss):.4f}")

@@ -479,6 +479,20 @@ class _Analysis:
 
     # ----------------------------------------------------------------- helpers
 
+    def is_script(self) -> bool:
+        """A script (a ``__main__`` guard, or loops or calls at top level), not a library."""
+        for statement in self.module.body:
+            if isinstance(statement, (cst.For, cst.While)):
+                return True
+            if isinstance(statement, cst.If) and "__main__" in self.code(statement.test):
+                return True
+            if isinstance(statement, cst.SimpleStatementLine) and any(
+                isinstance(small, cst.Expr) and isinstance(small.value, cst.Call)
+                for small in statement.body
+            ):
+                return True
+        return False
+
     def enclosing_loops(self, node: cst.CSTNode) -> list[Loop]:
         """Loops of the same function whose body holds ``node``, innermost first."""
         loops: list[Loop] = []
@@ -955,9 +969,15 @@ class _Planner:
         self.blank_after[func] = 2 if isinstance(a.parents.get(func), cst.Module) else 1
         if isinstance(owner, cst.FunctionDef):
             where = f"in `{owner.name.value}`, before `{func.name.value}`"
-        else:
+        elif isinstance(a.parents.get(func), cst.Module):
             where = "at module scope"
+        else:
+            where = f"at module level, just before `{func.name.value}` in the same block"
+        notes.extend(f"together with `{b.name}`" for b in site.feeders)
         detail = f" {', '.join(notes)}" if notes else ""
+        if isinstance(owner, cst.Module) and not a.is_script():
+            # A library module: building at import time is a visible change worth saying.
+            caveats += "; note: this module now builds it at import time"
         self.report(
             site,
             site.applicability,
