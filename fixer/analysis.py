@@ -167,6 +167,7 @@ class _Collector(cst.CSTVisitor):
         self.strategy_runs: list[tuple[Owner, cst.Call, cst.Name]] = []
         self.scope_blocks: list[cst.With] = []
         self.harmless_withs: set[cst.With] = set()
+        self.star_namespaces: list[str] = []
         self.in_import_fallback = 0
         self.import_fallbacks: set[cst.CSTNode] = set()
         self.classes: dict[cst.ClassDef, Owner] = {}
@@ -200,6 +201,20 @@ class _Collector(cst.CSTVisitor):
         return bool(others) and all(
             getattr(a, "node", None) in self.import_fallbacks for a in others
         )
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        if isinstance(node.names, cst.ImportStar) and node.module is not None and not node.relative:
+            self.star_namespaces.append(cst.Module(body=[]).code_for_node(node.module))
+
+    def _star_resolved(self, func: cst.BaseExpression) -> set[str]:
+        """``Adam`` brought in by ``from tensorflow.keras.optimizers import *``, when nothing in
+        the file binds ``Adam`` itself."""
+        if not isinstance(func, cst.Name) or func.value not in names.STAR_IMPORTABLE_OPTIMIZERS:
+            return set()
+        scope = self.get_metadata(ScopeProvider, func, None)
+        if scope is None or func.value in scope:
+            return set()
+        return {f"{namespace}.{func.value}" for namespace in self.star_namespaces}
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
         if node.type is not None:
@@ -303,7 +318,8 @@ class _Collector(cst.CSTVisitor):
         if _is_dotted(func) and names.is_strategy_constructor(self._qualified(func)):
             self.strategy_signs.append((node, "a `tf.distribute` strategy"))
         if _is_dotted(func):
-            kind = self.table.constructor_kind(self._qualified(func))
+            qualified = self._qualified(func) or self._star_resolved(func)
+            kind = self.table.constructor_kind(qualified)
             if kind is not None:
                 self.constructions.append(Construction(node, kind, self.owners[-1]))
                 return

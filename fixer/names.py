@@ -266,3 +266,23 @@ HARMLESS_CONTEXTS: frozenset[str] = frozenset(
         "tf_keras.backend.name_scope",
     }
 )
+
+
+# Classes a star import of an optimizer namespace brings in (LibCST does not resolve ``*``).
+STAR_IMPORTABLE_OPTIMIZERS: frozenset[str] = frozenset(
+    {
+        "Adadelta",
+        "Adafactor",
+        "Adagrad",
+        "Adam",
+        "AdamW",
+        "Adamax",
+        "Ftrl",
+        "Lamb",
+        "Lion",
+        "LossScaleOptimizer",
+        "Nadam",
+        "RMSprop",
+        "SGD",
+    }
+)

@@ -460,3 +460,28 @@ def test_a_read_before_the_build_blocks_the_move() -> None:
         """
     )
     assert "`optimizer` is read on line 5 of `step` before it is built" in findings[0]
+
+
+def test_star_import_of_an_optimizer_namespace() -> None:
+    fixed, findings = _fix(
+        """\
+        import tensorflow as tf
+        from tensorflow.keras.optimizers import *
+        @tf.function
+        def step():
+            opt = Adam(0.1)
+        """
+    )
+    assert len(findings) == 1 and "optimizer `Adam`" in findings[0]
+    assert "\nopt = Adam(0.1)\n" in fixed
+    source = textwrap.dedent(
+        """\
+        import tensorflow as tf
+        from tensorflow.keras.optimizers import *
+        from mylib import Adam
+        @tf.function
+        def step():
+            opt = Adam(0.1)
+        """
+    )
+    assert _fix(source) == (source, [])
