@@ -1916,8 +1916,8 @@ class _Planner:
             if any(a.within(r.node, n) for r in referents for n in nodes):
                 continue  # a comprehension variable inside the arguments
             if not referents:
-                if name in _BUILTINS:
-                    continue
+                if name in _BUILTINS or a.collector.star_namespaces:
+                    continue  # a builtin, or (perhaps) brought in by a star import at the top
                 return f"`{name}` is not defined in this file"
             for referent in referents:
                 if a.is_descendant_scope(referent.scope, func_scope):
