@@ -396,10 +396,18 @@ class _Analysis:
         self.all_scopes: list[Scope] = list(
             {scope for scope in self.scopes.values() if scope is not None}
         )
+        self._children: dict[Scope, list[Scope]] = {}
+        self._within_cache: dict[Scope, list[Scope]] = {}
+        self._within_sets: dict[Scope, set[Scope]] = {}
         self.access_of: dict[cst.CSTNode, Access] = {}
+        self.accesses_named: dict[str, list[Access]] = {}
         for scope in self.all_scopes:
             for access in scope.accesses:
                 self.access_of[access.node] = access
+                if isinstance(access.node, cst.Name):
+                    self.accesses_named.setdefault(access.node.value, []).append(access)
+        self.construction_calls = {c.call for c in self.collector.constructions}
+        self._is_script: bool | None = None
 
     # ----------------------------------------------------------------- traced functions
 
@@ -497,6 +505,11 @@ class _Analysis:
 
     def is_script(self) -> bool:
         """A script (a ``__main__`` guard, or loops or calls at top level), not a library."""
+        if self._is_script is None:
+            self._is_script = self._find_script_markers()
+        return self._is_script
+
+    def _find_script_markers(self) -> bool:
         for statement in self.module.body:
             if isinstance(statement, (cst.For, cst.While)):
                 return True
@@ -570,11 +583,30 @@ class _Analysis:
             scope = scope.parent
         return False
 
+    def scopes_within(self, scope: Scope) -> list[Scope]:
+        """``scope`` and every scope nested in it (computed once per scope)."""
+        found = self._within_cache.get(scope)
+        if found is None:
+            if not self._children:
+                for inner in self.all_scopes:
+                    if not isinstance(inner, GlobalScope) and inner.parent is not None:
+                        self._children.setdefault(inner.parent, []).append(inner)
+            found, pending = [], [scope]
+            while pending:
+                current = pending.pop()
+                found.append(current)
+                pending.extend(self._children.get(current, ()))
+            self._within_cache[scope] = found
+        return found
+
     def accesses_in(self, scope: Scope, name: str) -> Iterator[Access]:
         """Reads of ``name`` in ``scope`` and every scope nested in it."""
-        for inner in self.all_scopes:
-            if self.is_descendant_scope(inner, scope):
-                yield from inner.accesses[name]
+        within = self._within_sets.get(scope)
+        if within is None:
+            within = self._within_sets[scope] = set(self.scopes_within(scope))
+        for access in self.accesses_named.get(name, ()):
+            if access.scope in within:
+                yield access
 
     def assignments_of(self, scope: Scope, name: str) -> list[BaseAssignment]:
         if name not in scope.assignments:
@@ -1045,7 +1077,7 @@ class _Planner:
     ) -> str | None:
         """A read whose value may differ between the destination and the first call."""
         a = self.a
-        constructions = {c.call for c in a.collector.constructions} | {site_call}
+        constructions = a.construction_calls | {site_call}
         for node in nodes:
             for inner in _calls_in(node):
                 if inner in constructions or inner is node:
@@ -2001,10 +2033,8 @@ class _Planner:
         if name in a.reserved or name in _BUILTINS or keyword.iskeyword(name):
             return False
         if inside is not None:
-            for scope in a.all_scopes:
-                if a.is_descendant_scope(scope, inside) and any(
-                    x not in group for x in a.assignments_of(scope, name)
-                ):
+            for scope in a.scopes_within(inside):
+                if any(x not in group for x in a.assignments_of(scope, name)):
                     return False
         if any(x not in group for x in a.assignments_of(destination, name)):
             return False
