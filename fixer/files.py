@@ -3,31 +3,40 @@
 from __future__ import annotations
 
 import os
-import tempfile
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+import re
+import stat
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-DEFAULT_EXCLUDES: frozenset[str] = frozenset(
-    {
-        ".git",
-        ".hg",
-        ".svn",
-        ".venv",
-        "venv",
-        "__pycache__",
-        "build",
-        "dist",
-        "node_modules",
-        "site-packages",
-        ".tox",
-        ".nox",
-        ".eggs",
-        ".mypy_cache",
-        ".ruff_cache",
-        ".pytest_cache",
-    }
+if TYPE_CHECKING:
+    from pathspec import GitIgnoreSpec
+
+# Folders (or files) of these names are skipped at any depth, unless ``--exclude`` replaces them.
+DEFAULT_EXCLUDES: tuple[str, ...] = (
+    ".git",
+    ".hg",
+    ".svn",
+    ".venv",
+    "venv",
+    "__pycache__",
+    "build",
+    "dist",
+    "node_modules",
+    "site-packages",
+    ".tox",
+    ".nox",
+    ".eggs",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".pytest_cache",
 )
+
+GENERATED_MARKER = b"@generated"
+GENERATED_LINES = 10
+_FIRST_LINES = re.compile(rb"(?:[^\r\n]*(?:\r\n?|\n)){0,%d}[^\r\n]*" % (GENERATED_LINES - 1))
 
 
 @dataclass(frozen=True)
@@ -38,41 +47,312 @@ class PathError:
     message: str
 
 
-def discover(paths: Iterable[str]) -> tuple[list[Path], list[PathError]]:
+@dataclass(frozen=True)
+class SourceFile:
+    """A file to process. One named on the command line is processed whatever the rules say."""
+
+    path: Path
+    explicit: bool = False
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which files inside directories are taken.
+
+    ``exclude`` and ``extend_exclude`` hold gitignore-style patterns (``build``, ``*_pb2.py``,
+    ``/src/generated/``) matched against paths relative to ``root`` (the project root: the folder
+    of the configuration file, else the working directory); for a directory outside ``root`` they
+    are matched relative to the directory named on the command line.
+    """
+
+    exclude: tuple[str, ...] = DEFAULT_EXCLUDES
+    extend_exclude: tuple[str, ...] = ()
+    root: Path | None = None
+    gitignore: bool = True
+
+
+@dataclass(frozen=True)
+class Discovery:
+    """The files to process, in a stable order, and the paths that could not be used."""
+
+    files: list[SourceFile] = field(default_factory=list)
+    errors: list[PathError] = field(default_factory=list)
+
+
+def discover(paths: Iterable[str], selection: Selection | None = None) -> Discovery:
     """Files to process, in a stable order: explicit files as given, directories recursed.
 
-    A file named explicitly is always processed, whatever its suffix; inside directories only
-    ``*.py`` files are taken and the usual tool and environment folders are skipped.
+    A file named explicitly is always processed, whatever its suffix and whatever the exclusion
+    rules say. Inside directories only ``*.py`` files are taken, in sorted order, skipping what
+    ``.gitignore`` files (in the walked folders and their parents up to the repository root) and
+    ``.git/info/exclude`` ignore, and what the exclusion patterns match. A folder reached twice
+    (through a symbolic link, or a loop of them) is walked once, and a file is listed once.
     """
-    found: dict[Path, None] = {}
-    errors: list[PathError] = []
+    found = Discovery()
+    for item in iter_discover(paths, selection):
+        if isinstance(item, PathError):
+            found.errors.append(item)
+        else:
+            found.files.append(item)
+    return found
+
+
+def iter_discover(
+    paths: Iterable[str], selection: Selection | None = None
+) -> Iterator[SourceFile | PathError]:
+    """:func:`discover`, one file (or path error) at a time, so that work can start at once."""
+    selection = selection or Selection()
+    kinds: list[tuple[str, Path, int | None]] = []
     for raw in paths:
         path = Path(raw)
-        if path.is_dir():
-            for file in _walk(path):
-                found.setdefault(file, None)
-        elif path.is_file():
-            found.setdefault(path, None)
-        elif path.exists():
-            errors.append(PathError(raw, "not a regular file or directory"))
+        try:
+            kinds.append((raw, path, path.stat().st_mode))
+        except OSError:
+            kinds.append((raw, path, None))
+    explicit = {path for _, path, mode in kinds if mode is not None and stat.S_ISREG(mode)}
+    listed: set[Path] = set()
+    walker = _Walker(selection)
+    for raw, path, mode in kinds:
+        if mode is not None and stat.S_ISDIR(mode):
+            for file in walker.walk(path):
+                if isinstance(file, PathError):
+                    yield file
+                elif file not in listed:
+                    listed.add(file)
+                    yield SourceFile(file, explicit=file in explicit)
+        elif mode is not None and stat.S_ISREG(mode):
+            if path not in listed:
+                listed.add(path)
+                yield SourceFile(path, explicit=True)
+        elif mode is not None or path.is_symlink():
+            message = (
+                "not a regular file or directory"
+                if mode is not None
+                else "broken symbolic link (or a loop of them)"
+            )
+            yield PathError(raw, message)
         else:
-            errors.append(PathError(raw, "no such file or directory"))
-    return list(found), errors
+            yield PathError(raw, "no such file or directory")
 
 
-def _walk(root: Path) -> Iterator[Path]:
-    seen: set[tuple[int, int]] = set()
-    for directory, subdirs, files in os.walk(root, followlinks=True):
-        stat = os.stat(directory)
-        key = (stat.st_dev, stat.st_ino)
-        if key in seen:  # a symlink loop, or a folder reached twice
-            subdirs[:] = []
-            continue
-        seen.add(key)
-        subdirs[:] = sorted(d for d in subdirs if d not in DEFAULT_EXCLUDES)
-        for name in sorted(files):
-            if name.endswith(".py"):
-                yield Path(directory, name)
+def _spec(lines: Iterable[str]) -> GitIgnoreSpec:
+    from pathspec import GitIgnoreSpec  # imported only when a directory is walked
+
+    return GitIgnoreSpec.from_lines(lines)
+
+
+def _read_patterns(path: Path) -> list[str] | None:
+    try:
+        return path.read_text(encoding="utf-8", errors="surrogateescape").splitlines()
+    except OSError:
+        return None
+
+
+@dataclass(frozen=True)
+class _Ignore:
+    """The patterns of one ignore file and the folder they are relative to (``""``: the top)."""
+
+    base: str
+    spec: GitIgnoreSpec
+
+    def verdict(self, relative: str) -> bool | None:
+        """True: ignored, False: re-included by a ``!`` pattern, None: no pattern matches."""
+        if self.base:
+            if not relative.startswith(self.base + "/"):
+                return None
+            relative = relative[len(self.base) + 1 :]
+        return self.spec.check_file(relative).include
+
+
+def _ignored(ignores: Sequence[_Ignore], relative: str) -> bool:
+    """Git's precedence: the deepest ignore file that has a say decides."""
+    for ignore in reversed(ignores):
+        verdict = ignore.verdict(relative)
+        if verdict is not None:
+            return verdict
+    return False
+
+
+# A pattern that is a plain name matches exactly the entries of that name: looked up in a set.
+_LITERAL = re.compile(r"(?!\.\.?$)[\w.-]+")
+
+
+class _Exclusion:
+    """``--exclude`` and ``--extend-exclude``: gitignore-style patterns, matched by pathspec.
+
+    Plain names (all of the defaults) are the common case; without ``!`` patterns that could
+    re-include something, they are looked up in a set instead, with the same result.
+    """
+
+    def __init__(self, patterns: Sequence[str]) -> None:
+        if any(pattern.startswith("!") for pattern in patterns):
+            names, rest = frozenset[str](), list(patterns)
+        else:
+            names = frozenset(p for p in patterns if _LITERAL.fullmatch(p))
+            rest = [p for p in patterns if p not in names]
+        self.names = names
+        self.spec = _spec(rest) if rest else None
+
+    def match(self, name: str, relative: str) -> bool:
+        """Whether the entry ``name`` at ``relative`` (ending in ``/`` for a folder) matches."""
+        if name in self.names:
+            return True
+        return self.spec is not None and bool(self.spec.check_file(relative).include)
+
+    def covers(self, folder: str) -> bool:
+        """Whether the folder at ``folder`` or one above it matches."""
+        if not folder:
+            return False
+        if self.names.intersection(folder.split("/")):
+            return True
+        return self.spec is not None and bool(self.spec.check_file(folder + "/").include)
+
+
+class _Walker:
+    """Walks folders in sorted order, pruning excluded and ignored entries as it goes.
+
+    Patterns are checked for each entry met, never for the folder named on the command line: a
+    folder given explicitly is walked even if it is excluded or ignored, and inside it the
+    exclusions then apply relative to it (what excludes it would otherwise exclude everything).
+    """
+
+    def __init__(self, selection: Selection) -> None:
+        self.selection = selection
+        self.exclusion = _Exclusion((*selection.exclude, *selection.extend_exclude))
+        self.root = (selection.root or Path.cwd()).resolve()
+        self.seen: set[tuple[int, int]] = set()
+
+    def walk(self, top: Path) -> Iterator[Path | PathError]:
+        absolute = top.resolve()
+        # Entries are matched by their path relative to the project root (exclusions) and to
+        # the repository (ignore files); these prefixes turn a top-relative path into those.
+        to_root = _relative_prefix(absolute, self.root) or ""
+        if self.exclusion.covers(to_root):
+            to_root = ""
+        to_repository: str | None = None
+        ignores: list[_Ignore] = []
+        if self.selection.gitignore:
+            to_repository = ""  # outside a repository, .gitignore files still apply below
+            repository = _repository_root(absolute)
+            if repository is not None:
+                to_repository = _relative_prefix(absolute, repository) or ""
+                ignores = _repository_ignores(repository, to_repository)
+                if to_repository and _ignored(ignores, to_repository + "/"):
+                    to_repository, ignores = "", []
+        yield from self._walk(os.fspath(top), "", ignores, to_repository, to_root)
+
+    def _walk(
+        self,
+        directory: str,
+        relative: str,
+        ignores: list[_Ignore],
+        to_repository: str | None,
+        to_root: str,
+    ) -> Iterator[Path | PathError]:
+        try:
+            info = os.stat(directory)
+            key = (info.st_dev, info.st_ino)
+            if key in self.seen:  # a symlink loop, or a folder reached twice
+                return
+            self.seen.add(key)
+            with os.scandir(directory) as scan:
+                entries = sorted(scan, key=lambda entry: entry.name)
+        except OSError as error:
+            yield PathError(directory, f"cannot read the folder: {error.strerror or error}")
+            return
+        if to_repository is not None and any(e.name == ".gitignore" for e in entries):
+            patterns = _read_patterns(Path(directory, ".gitignore"))
+            if patterns:
+                ignores = [*ignores, _Ignore(_join(to_repository, relative), _spec(patterns))]
+        for entry in entries:
+            name = entry.name
+            try:
+                is_dir = entry.is_dir()
+                is_file = not is_dir and name.endswith(".py") and entry.is_file()
+            except OSError:
+                continue
+            if not (is_dir or is_file) or (is_dir and name == ".git"):  # .git: never source
+                continue
+            child = _join(relative, name)
+            slash = "/" if is_dir else ""
+            if self.exclusion.match(name, _join(to_root, child) + slash):
+                continue
+            if ignores and _ignored(ignores, _join(to_repository or "", child) + slash):
+                continue
+            if is_dir:
+                yield from self._walk(entry.path, child, ignores, to_repository, to_root)
+            else:
+                yield Path(entry.path)
+
+
+def _join(prefix: str, name: str) -> str:
+    return f"{prefix}/{name}" if prefix else name
+
+
+def _relative_prefix(path: Path, base: Path) -> str | None:
+    """``path`` relative to ``base`` in POSIX form (``""`` when equal), None when outside it."""
+    try:
+        relative = path.relative_to(base).as_posix()
+    except ValueError:
+        return None
+    return "" if relative == "." else relative
+
+
+@lru_cache(maxsize=4096)
+def _repository_root(directory: Path) -> Path | None:
+    """The working tree holding ``directory`` (an absolute, resolved path), if any."""
+    if (directory / ".git").exists():
+        return directory
+    parent = directory.parent
+    return None if parent == directory else _repository_root(parent)
+
+
+def _git_dir(repository: Path) -> Path:
+    """The folder holding ``info/exclude``: ``.git``, or where a ``.git`` file points."""
+    dot_git = repository / ".git"
+    if dot_git.is_file():
+        text = dot_git.read_text(encoding="utf-8", errors="replace").strip()
+        if text.startswith("gitdir:"):
+            git_dir = (repository / text[len("gitdir:") :].strip()).resolve()
+            common = git_dir / "commondir"
+            if common.is_file():
+                relative = common.read_text(encoding="utf-8", errors="replace").strip()
+                return (git_dir / relative).resolve()
+            return git_dir
+    return dot_git
+
+
+def _repository_ignores(repository: Path, to_top: str) -> list[_Ignore]:
+    """``info/exclude`` and the ``.gitignore`` files of the folders above the walked one."""
+    ignores: list[_Ignore] = []
+    exclude = _read_patterns(_git_dir(repository) / "info" / "exclude")
+    if exclude:
+        ignores.append(_Ignore("", _spec(exclude)))
+    parts = to_top.split("/") if to_top else []
+    for depth in range(len(parts)):  # the walked folder's own .gitignore is read by the walk
+        base = "/".join(parts[:depth])
+        patterns = _read_patterns(repository / base / ".gitignore")
+        if patterns:
+            ignores.append(_Ignore(base, _spec(patterns)))
+    return ignores
+
+
+def is_generated(data: bytes) -> bool:
+    """Whether ``@generated`` appears in the first ten lines (a header comment or docstring)."""
+    head = _FIRST_LINES.match(data)
+    return head is not None and GENERATED_MARKER in head.group()
+
+
+def in_shard(path: Path, shard: int, count: int) -> bool:
+    """Whether ``path`` belongs to shard ``shard`` (1-based) of ``count``.
+
+    The split hashes the repository-relative path, so it does not depend on the order or number
+    of files, on the working directory, or on the machine: every file is in exactly one shard.
+    """
+    import hashlib
+
+    digest = hashlib.blake2b(repository_relative(path).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") % count == shard - 1
 
 
 def read_bytes(path: Path) -> bytes:
@@ -81,6 +361,8 @@ def read_bytes(path: Path) -> bytes:
 
 def write_atomic(path: Path, data: bytes) -> None:
     """Replace ``path`` with ``data`` in one step, keeping its permission bits."""
+    import tempfile
+
     mode = path.stat().st_mode & 0o7777
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".fixer")
     try:
@@ -96,15 +378,22 @@ def write_atomic(path: Path, data: bytes) -> None:
 def repository_relative(path: Path) -> str:
     """The path as ``git apply`` expects it: relative to the repository root, else to the cwd."""
     absolute = path.resolve()
-    for parent in absolute.parents:
-        if (parent / ".git").exists():
-            return absolute.relative_to(parent).as_posix()
+    repository = _repository_root(absolute.parent)
+    if repository is not None:
+        return absolute.relative_to(repository).as_posix()
     return display_path(path).lstrip("/")
+
+
+@lru_cache(maxsize=8)
+def _resolved(directory: str) -> Path:
+    return Path(directory).resolve()
 
 
 def display_path(path: Path) -> str:
     """The path relative to the working directory when it lies below it, else as given."""
+    if not path.is_absolute() and ".." not in path.parts:
+        return path.as_posix()  # already relative to the working directory, as walked
     try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+        return path.resolve().relative_to(_resolved(os.getcwd())).as_posix()
     except ValueError:
         return path.as_posix()

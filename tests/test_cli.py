@@ -15,7 +15,9 @@ from fixer import fix_source
 from fixer.runner import process
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
-BROKEN = b"import tensorflow as tf\ndef broken(:\n    pass\n"
+# A syntax error is reported for a file that may hold a finding: one naming an optimizer (files
+# that cannot hold one are not parsed; see fixer/prefilter.py).
+BROKEN = b"import tensorflow as tf\ndef broken(:\n    return tf.keras.optimizers.Adam()\n"
 CLEAN = b"import tensorflow as tf\n\nx = 1\n"
 FIXABLE = (FIXTURES / "hoist_adam_in_train_step" / "input.py").read_bytes()
 FIXABLE_FIXED = (FIXTURES / "hoist_adam_in_train_step" / "expected.py").read_bytes()
@@ -241,3 +243,14 @@ def test_unsafe_fixes_option_applies_them(tmp_path: Path) -> None:
     assert b"fixed 1 finding in 1 file, 0 findings left to fix by hand" in proc.stderr
     diff = run("--diff", "--unsafe-fixes", "train.py", cwd=tmp_path)
     assert diff.returncode == 0 and diff.stdout == b""
+
+
+def test_a_named_file_keeps_its_syntax_check_even_without_candidates(tmp_path: Path) -> None:
+    (tmp_path / "notes.py").write_bytes(b"def broken(:\n    pass\n")
+    proc = run("notes.py", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert b"notes.py:1:12: TFO900 syntax error" in proc.stderr
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "notes.py").write_bytes(b"def broken(:\n    pass\n")
+    walked = run("src", cwd=tmp_path)  # found in a directory: the pre-filter skips it unparsed
+    assert walked.returncode == 0

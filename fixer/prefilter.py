@@ -1,0 +1,633 @@
+"""Decide, without LibCST, that a file cannot hold a finding, so that only the rest is parsed.
+
+Why this is sound. Every finding fixer emits is anchored at an optimizer (or wrapper) constructor
+call: a ``Call`` whose callee is a ``Name`` or a dotted chain of ``Name``s and whose qualified
+names, as LibCST's ``QualifiedNameProvider`` resolves them, all map to ``Kind.OPTIMIZER`` or
+``Kind.WRAPPER`` in the :class:`~fixer.names.NameTable` (``analysis.py`` may drop some of those
+names, and adds one case of its own: an unbound ``Adam`` after ``from <namespace> import *``
+means ``<namespace>.Adam``). A file without such a call has no finding, so each stage below only
+has to over-approximate "some call may resolve to a constructor". LibCST builds a qualified name
+from text of the file only: an import's module and names, then the callee's remaining components
+(``import tensorflow as tf; tf.keras.optimizers.Adam`` gives ``tensorflow.keras.optimizers.Adam``);
+or, for a name bound other than by an import, the enclosing classes and functions (``Cls``,
+``f.<locals>``, ``<comprehension>``) and the callee; or ``builtins.<name>``.
+
+1. **Bytes.** Every built-in constructor name contains ``ptimizer``: its namespace is an
+   ``...optimizers`` module, or it ends in ``Optimizer`` (``tests/test_prefilter.py`` checks this
+   against ``fixer/names.py``), and no synthetic component (``builtins``, ``<locals>``...) does.
+   A file whose text lacks it, and lacks the longest component of every configured name, is
+   skipped after a substring search.
+2. **Text.** A constructor's name lies in a namespace the table knows
+   (:func:`anchor_namespaces`). Without an import, only a binding named like a namespace's first
+   component can reach one (``keras = load(); keras.optimizers.Adam()``), or a class or function
+   of that name enclosing the binding. Regular expressions over the raw text collect every import
+   statement (they hold no string literal, so their extent is known) and every dotted call whose
+   first component is bound by such an import or named like a namespace root and possibly bound
+   locally; each is resolved as LibCST does. Text inside strings and comments counts too, which
+   only adds candidates, except on a line starting with ``>>>`` (a doctest: no Python statement
+   or continuation line can start so). A file that may define a class or function named like a
+   namespace root
+   goes straight to stage 3, and so does one with a star import of a constructor namespace.
+3. **Syntax tree.** ``ast.parse`` tells real calls and imports from text in strings. After stage
+   2, only the nodes on the lines where it found a candidate call or a relevant import are
+   visited (every real candidate is among those); imports are taken from the whole file ignoring
+   scopes, and each call is resolved through all of them, through every scope around it, and as a
+   builtin: a superset of LibCST's resolution.
+
+A file that does not decode or that ``ast`` cannot parse goes to LibCST, so its ``TFO900`` is the
+engine's own. A file stopped by stage 1 or 2 is never parsed, so a syntax error in it is not
+reported: parsing every file just to find syntax errors would cost five times a run's time, and
+such a file holds nothing fixer could act on.
+"""
+
+from __future__ import annotations
+
+import ast
+import codecs
+import enum
+import re
+import warnings
+from bisect import bisect_left
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from fixer import names
+from fixer.names import Kind, NameTable
+
+BUILTIN_NEEDLE = b"ptimizer"
+_ANCHORS = (Kind.OPTIMIZER, Kind.WRAPPER)
+# Components LibCST puts in qualified names without their being spelled in the file.
+_SYNTHETIC = frozenset({"builtins", "<locals>", "<comprehension>"})
+
+
+class Verdict(enum.Enum):
+    """What the pre-filter concluded about one file."""
+
+    NO_NAME = "no constructor name in the bytes"
+    NO_TEXT_CALL = "no call in the text resolves to a constructor"
+    NO_CALL = "no call in the syntax tree resolves to a constructor"
+    PARSE = "may hold a finding: parse it with LibCST"
+
+    @property
+    def skips(self) -> bool:
+        return self is not Verdict.PARSE
+
+
+# --------------------------------------------------------------------------- the table's names
+
+
+def anchor_namespaces(table: NameTable) -> frozenset[str]:
+    """Every namespace holding a name that ``table`` maps to an optimizer or a wrapper."""
+    found = set(names.OPTIMIZER_NAMESPACES) | set(names.V1_TRAIN_NAMESPACES)
+    found |= {wrapper.rpartition(".")[0] for wrapper in names.WRAPPERS}
+    for pattern in table.extra_optimizers:
+        found.add(pattern[:-2] if pattern.endswith(".*") else pattern.rpartition(".")[0])
+    return frozenset(found)
+
+
+@dataclass(frozen=True)
+class _Facts:
+    """What the stages need to know about a name table, computed once."""
+
+    table: NameTable
+    namespaces: frozenset[str]
+    leading: frozenset[str]  # names from which a constructor namespace can be reached
+    roots: frozenset[str]  # first components of every constructor name
+    needles: tuple[bytes, ...] | None  # one of them is in every constructor's text (None: ?)
+    text_stage: bool  # False when a root needs no text of the file (``builtins``, ``<locals>``)
+
+    @classmethod
+    def of(cls, table: NameTable) -> _Facts:
+        namespaces = anchor_namespaces(table)
+        leading = set(namespaces)
+        for namespace in namespaces:
+            parts = namespace.split(".")
+            leading.update(".".join(parts[:end]) for end in range(1, len(parts)))
+        roots = {namespace.split(".")[0] for namespace in namespaces if namespace}
+        roots |= {pattern.split(".")[0] for pattern in table.extra_optimizers}
+        needles = [BUILTIN_NEEDLE]
+        for pattern in sorted(table.extra_optimizers):
+            spelled = [
+                part
+                for part in pattern.split(".")
+                if part != "*" and part.isidentifier() and part not in _SYNTHETIC
+            ]
+            needles.append(max(spelled, key=len).encode() if spelled else b"")
+        return cls(
+            table=table,
+            namespaces=namespaces,
+            leading=frozenset(leading),
+            roots=frozenset(roots),
+            needles=None if b"" in needles else tuple(dict.fromkeys(needles)),
+            text_stage=all(root.isidentifier() and root != "builtins" for root in roots),
+        )
+
+
+@lru_cache(maxsize=4096)
+def _anchored(table: NameTable, qualified: str) -> bool:
+    return table.constructor_kind((qualified,)) in _ANCHORS
+
+
+# --------------------------------------------------------------------------- resolution
+
+
+@dataclass(frozen=True)
+class ImportedName:
+    """One name of an import statement: ``from <module> import <name> as <alias>``.
+
+    ``module`` keeps the leading dots of a relative import; it is empty for ``import <name>``.
+    """
+
+    module: str
+    name: str
+    alias: str | None = None
+
+    def bindings(self) -> list[tuple[str, str]]:
+        """(bound prefix, real name) pairs, in the order LibCST tries them."""
+        if self.name == "*":
+            return []
+        parts = self.name.split(".")
+        found = []
+        for end in range(len(parts), 0, -1):
+            real = ".".join(parts[:end])
+            bound = self.alias or real
+            if self.module.endswith("."):
+                real = f"{self.module}{real}"
+            elif self.module:
+                real = f"{self.module}.{real}"
+            found.append((bound, real))
+        return found
+
+
+def _useful(facts: _Facts, item: ImportedName) -> list[tuple[str, str]]:
+    """The bindings of ``item`` through which a constructor namespace can be reached (a star
+    import of such a namespace counts as one)."""
+    if item.name == "*":
+        return [("*", item.module)] if item.module in facts.namespaces else []
+    return [
+        (bound, real)
+        for bound, real in item.bindings()
+        if real in facts.leading or real.rpartition(".")[0] in facts.namespaces
+    ]
+
+
+class _Resolver:
+    """The qualified names a dotted callee may have, computed as LibCST computes them."""
+
+    def __init__(
+        self,
+        facts: _Facts,
+        imported: Iterable[ImportedName],
+        bindable: frozenset[str] | None = None,
+    ) -> None:
+        self.table = facts.table
+        # Names a non-import binding may have (None: any name). Only such a binding gives a
+        # local qualified name, ``<scopes>.<callee>``.
+        self.bindable = bindable
+        imported = list(imported)
+        self.groups = [
+            group
+            for group in (_useful(facts, item) for item in imported if item.name != "*")
+            if group
+        ]
+        # ``from <namespace> import *``: analysis.py reads an unbound ``Adam`` as
+        # ``<namespace>.Adam`` (LibCST does not resolve ``*``).
+        self.star_modules = sorted(
+            {
+                item.module
+                for item in imported
+                if item.name == "*"
+                and not item.module.startswith(".")
+                and item.module in facts.namespaces
+            }
+        )
+        self.heads = frozenset(bound.split(".")[0] for group in self.groups for bound, _ in group)
+
+    def through_imports(self, dotted: str) -> Iterator[str]:
+        for group in self.groups:
+            for bound, real in group:
+                if dotted == bound:
+                    yield real
+                    break
+                if dotted.startswith(bound) and dotted[len(bound)] == ".":
+                    yield f"{real}.{dotted[len(bound) + 1 :]}"
+                    break
+
+    def may_construct(self, dotted: str, prefixes: Sequence[str] = ("",)) -> bool:
+        """Whether a call of ``dotted`` (with ``prefixes``: those of its enclosing scopes) may
+        resolve to an optimizer or a wrapper."""
+        head = dotted.partition(".")[0]
+        candidates = set(self.through_imports(dotted))
+        if head == dotted:
+            candidates.update(f"{module}.{dotted}" for module in self.star_modules)
+        if self.bindable is None or head in self.bindable:
+            candidates.update(f"{prefix}.{dotted}" if prefix else dotted for prefix in prefixes)
+        candidates.add(f"builtins.{head}")
+        return any(_anchored(self.table, candidate) for candidate in candidates)
+
+
+# --------------------------------------------------------------------------- stage 2: text
+
+_W = rb"[\w\x80-\xff]"  # the text is UTF-8 here: bytes >= 0x80 belong to non-ASCII identifiers
+_IS_WORD = tuple(bool(re.match(_W, bytes([value]))) for value in range(256))
+_NEWLINE = rb"(?:\r\n?|\n)"
+_COMMENT = rb"#[^\r\n]*(?![^\r\n])"  # to the end of the line: no backtracking into it
+# Between the parts of a dotted callee: spaces, newlines and comments inside brackets, backslash
+# continuations, and the closing parentheses of ``(tf.keras).optimizers.Adam(...)``.
+_FILLER = rb"(?:[ \t\f\r\n)]|\\" + _NEWLINE + rb"|" + _COMMENT + rb")*"
+# ``(?=(w+))\1`` takes a whole identifier, as an atomic group would.
+_CHAIN_TAIL = rb"(?:" + _FILLER + rb"\." + _FILLER + rb"(?=(" + _W + rb"+))\1)*" + _FILLER + rb"\("
+_IMPORT = re.compile(rb"import(?![\w\x80-\xff])")  # a literal first: found by fast search
+# After ``import``: names up to the end of the logical line, or a parenthesised list.
+_IMPORT_TAIL = re.compile(rb"(?:[^\r\n\\#;(]|\\" + _NEWLINE + rb")*(?:\((?:[^)#]|#[^\r\n]*)*\)?)?")
+_STRIP_COMMENTS = re.compile(rb"#[^\r\n]*")
+_CONTINUATION = re.compile(rb"\\" + _NEWLINE)
+_AROUND_DOTS = re.compile(rb"\s*\.\s*")
+_SPACES = re.compile(rb"(?:[ \t\f]|\\" + _NEWLINE + rb")*")
+_PLAIN_MODULE = re.compile(rb"[\w.]+")
+_MODULE = re.compile(rb"\.*(?:" + _W + rb"+(?:\." + _W + rb"+)*)?")
+
+
+@lru_cache(maxsize=1024)
+def _chain(head: str) -> re.Pattern[bytes]:
+    """Dotted calls starting with ``head``: ``head . a . b (`` with anything Python allows between.
+
+    The pattern starts with the literal ``head`` (so ``re`` finds it by fast search); the caller
+    rejects matches that continue an identifier on the left.
+    """
+    return re.compile(re.escape(head.encode()) + rb"(?![\w\x80-\xff])" + _CHAIN_TAIL)
+
+
+def _word_at(data: bytes, start: int, word: bytes) -> bool:
+    """Whether ``word`` is spelled as a whole word from ``start``."""
+    end = start + len(word)
+    return (
+        start >= 0
+        and data[start:end] == word
+        and not (start and _IS_WORD[data[start - 1]])
+        and not (end < len(data) and _IS_WORD[data[end]])
+    )
+
+
+def _skip_space_back(data: bytes, i: int) -> int:
+    """Move left over spaces and backslash continuations that end just before ``i``."""
+    while i:
+        last = data[i - 1]
+        if last in b" \t\f":
+            i -= 1
+        elif last == 0x0A and i >= 3 and data[i - 3 : i - 1] == b"\\\r":
+            i -= 3
+        elif last in b"\r\n" and i >= 2 and data[i - 2] == 0x5C:
+            i -= 2
+        else:
+            break
+    return i
+
+
+def _line_start(data: bytes, position: int) -> int:
+    return max(data.rfind(b"\n", 0, position), data.rfind(b"\r", 0, position)) + 1
+
+
+def _logical_line_start(data: bytes, position: int) -> int:
+    """Where the line holding ``position`` starts, following backslash continuations back."""
+    start = _line_start(data, position)
+    while start:
+        before = _skip_space_back(data, start)  # crosses a continuation only
+        if before == start:
+            return start
+        start = _line_start(data, before)
+    return 0
+
+
+def _line_of(data: bytes, position: int) -> int:
+    """The 1-based line number of ``position``, counting line ends as Python does."""
+    crlf = data.count(b"\r\n", 0, position)
+    return 1 + data.count(b"\n", 0, position) + data.count(b"\r", 0, position) - crlf
+
+
+@lru_cache(maxsize=256)
+def _word(name: str) -> re.Pattern[bytes]:
+    """``name`` not followed by an identifier character (the caller checks the left edge)."""
+    return re.compile(re.escape(name.encode()) + rb"(?![\w\x80-\xff])")
+
+
+@dataclass(frozen=True)
+class _RootUses:
+    """How the text spells the first components of constructor names."""
+
+    defined: bool  # ``class <root>`` or ``def <root>`` may occur
+    bindable: frozenset[str]  # roots the text may bind other than by an import
+
+
+def _root_uses(data: bytes, roots: Iterable[str]) -> _RootUses:
+    """One pass over each root's occurrences.
+
+    A binding other than an import (``name = ...``, ``for name in``, ``as name``, ``def name``,
+    ``global name``, a ``case`` capture...) spells the name as a whole word that neither follows
+    a ``.`` nor is followed by one, and that does not directly follow or precede ``import``.
+    """
+    bindable = set()
+    for root in roots:
+        for match in _word(root).finditer(data):
+            start, end = match.span()
+            if (start and _IS_WORD[data[start - 1]]) or data[end : end + 1] == b".":
+                continue  # inside a longer name, or an attribute is taken of it
+            before = _skip_space_back(data, start)
+            if before != start and (
+                _word_at(data, before - 5, b"class") or _word_at(data, before - 3, b"def")
+            ):
+                return _RootUses(True, frozenset())
+            if root in bindable or (before and data[before - 1] == 0x2E):
+                continue
+            if before != start and _word_at(data, before - 6, b"import"):
+                continue
+            after = _SPACES.match(data, end)
+            assert after is not None  # matches the empty string
+            if data[after.end() : after.end() + 1] == b"." or _word_at(
+                data, after.end(), b"import"
+            ):
+                continue
+            bindable.add(root)
+    return _RootUses(False, frozenset(bindable))
+
+
+def _decode(raw: bytes) -> str | None:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return text if all(part.isidentifier() for part in text.split(".")) else None
+
+
+def text_imports(
+    data: bytes, modules: frozenset[str] | None = None
+) -> list[tuple[ImportedName, int]]:
+    """Every import statement in ``data`` with the offset of its ``import`` keyword, and maybe
+    some text of strings that reads like one.
+
+    ``import`` is followed by names up to the end of the logical line or by a parenthesised list,
+    and a ``from`` form has only a dotted module between ``from`` and ``import``. With
+    ``modules``, ``from`` imports of an absolute module not in it are left out.
+    """
+    found: list[tuple[ImportedName, int]] = []
+    for match in _IMPORT.finditer(data):
+        start = match.start()
+        if start and _IS_WORD[data[start - 1]]:
+            continue
+        line = data[_logical_line_start(data, start) : start]
+        # ``from <module> import`` when a module follows the last ``from`` of the logical line;
+        # ``import`` otherwise, and also when that ``from`` may be in a comment (``# moved from
+        # x \`` above an ``import`` line).
+        modules_read: list[str] = []
+        keyword = line.rfind(b"from")
+        while keyword != -1 and not _word_at(line, keyword, b"from"):
+            keyword = line.rfind(b"from", 0, keyword)
+        spelled = b""
+        if keyword != -1:
+            spelled = line[keyword + 4 :].strip(b" \t\f")
+            if not _PLAIN_MODULE.fullmatch(spelled):
+                spelled = _CONTINUATION.sub(b"", line[keyword + 4 :])
+                spelled = _AROUND_DOTS.sub(b".", spelled).strip(b" \t\f")
+        if spelled and _MODULE.fullmatch(spelled):
+            module = spelled.decode("utf-8", "surrogateescape")
+            if modules is None or module.startswith(".") or module in modules:
+                modules_read.append(module)
+            if b"#" in line[:keyword]:
+                modules_read.append("")
+        else:
+            modules_read.append("")
+        if not modules_read:
+            continue
+        tail = _IMPORT_TAIL.match(data, match.end())
+        assert tail is not None  # the pattern matches the empty string
+        text = _AROUND_DOTS.sub(b".", _STRIP_COMMENTS.sub(b"", _CONTINUATION.sub(b"", tail[0])))
+        if text.strip(b" \t\f()") == b"*":
+            found.extend((ImportedName(module, "*"), start) for module in modules_read if module)
+            continue
+        for item in text.replace(b"(", b" ").replace(b")", b" ").split(b","):
+            words = item.split()
+            alias: str | None = None
+            if len(words) == 3 and words[1] == b"as":
+                alias = _decode(words[2])
+                if alias is None or "." in alias:
+                    continue
+            elif len(words) != 1:
+                continue
+            name = _decode(words[0])
+            if name is not None:
+                found.extend((ImportedName(module, name, alias), start) for module in modules_read)
+    return found
+
+
+def _in_doctest(data: bytes, position: int) -> bool:
+    """Whether ``position`` is on a line starting with ``>>>``: such a line is not Python code
+    (no statement or continuation can start with ``>>>``), so it lies in a string."""
+    start = _line_start(data, position)
+    return data[start:position].lstrip(b" \t\f").startswith(b">>>")
+
+
+def _text_candidates(data: bytes, resolver: _Resolver, heads: Iterable[str]) -> list[int]:
+    """Offsets of the dotted calls in the text that may resolve to a constructor."""
+    found = []
+    verdicts: dict[bytes, bool] = {}
+    for head in sorted(heads):
+        if head.encode() not in data:
+            continue
+        for match in _chain(head).finditer(data):
+            start = match.start()
+            if start and _IS_WORD[data[start - 1]]:
+                continue
+            spelled = match[0][:-1]
+            verdict = verdicts.get(spelled)
+            if verdict is None:
+                if b"#" in spelled:
+                    spelled = _STRIP_COMMENTS.sub(b"", spelled)
+                dotted = spelled.translate(None, b" \t\f\r\n\\()")
+                verdict = resolver.may_construct(dotted.decode("utf-8", "surrogateescape"))
+                verdicts[match[0][:-1]] = verdict
+            if verdict and not _in_doctest(data, start):
+                found.append(start)
+    return found
+
+
+# --------------------------------------------------------------------------- stage 3: syntax tree
+
+_DEFINITIONS = (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
+def _scope_name(node: ast.AST) -> str | None:
+    """The component a scope adds to LibCST's qualified names of its locals (PEP 3155 style)."""
+    if isinstance(node, ast.ClassDef):
+        return node.name
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return f"{node.name}.<locals>"
+    if isinstance(node, ast.Lambda):
+        return "<locals>"
+    if isinstance(node, _COMPREHENSIONS):
+        return "<comprehension>"
+    return None
+
+
+def _dotted(node: ast.expr) -> str | None:
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
+def _imported(node: ast.Import | ast.ImportFrom) -> Iterator[ImportedName]:
+    if isinstance(node, ast.Import):
+        for alias in node.names:
+            yield ImportedName("", alias.name, alias.asname)
+        return
+    module = "." * node.level + (node.module or "")
+    for alias in node.names:
+        yield ImportedName(module, alias.name, alias.asname)
+
+
+def _on_lines(tree: ast.AST, lines: Iterable[int]) -> Iterator[ast.AST]:
+    """The nodes of ``tree`` whose lines may include one of ``lines``; subtrees that lie wholly
+    elsewhere are not entered. Positions inside f-strings are not relied on (before Python 3.12
+    they could be off): an f-string on those lines is walked whole."""
+    ordered = sorted(lines)
+    stack: list[ast.AST] = [tree]
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, ast.JoinedStr):
+            stack.extend(child for child in ast.walk(node) if child is not node)
+            continue
+        for child in ast.iter_child_nodes(node):
+            first = getattr(child, "lineno", None)
+            last = getattr(child, "end_lineno", None)
+            if first is not None and last is not None:
+                for decorator in getattr(child, "decorator_list", ()):
+                    first = min(first, decorator.lineno)
+                index = bisect_left(ordered, first)
+                if index == len(ordered) or ordered[index] > last:
+                    continue
+            stack.append(child)
+
+
+def _calls_with_prefixes(tree: ast.AST) -> Iterator[tuple[str, tuple[str, ...]]]:
+    """Each dotted callee with the qualified-name prefixes of every scope around it."""
+    stack: list[tuple[ast.AST, tuple[str, ...]]] = [(tree, ("",))]
+    while stack:
+        node, prefixes = stack.pop()
+        if isinstance(node, ast.Call):
+            dotted = _dotted(node.func)
+            if dotted is not None:
+                yield dotted, prefixes
+        inner = _scope_name(node)
+        if inner is not None:
+            outer = prefixes[-1]
+            prefixes = (*prefixes, f"{outer}.{inner}" if outer else inner)
+        stack.extend((child, prefixes) for child in ast.iter_child_nodes(node))
+
+
+def _tree_may_construct(
+    tree: ast.AST, facts: _Facts, nodes: Iterable[ast.AST], bindable: frozenset[str] | None
+) -> bool:
+    """Stage 3 over ``nodes`` (all of ``tree``'s, or those on the lines stage 2 points at)."""
+    imported: list[ImportedName] = []
+    callees: list[ast.expr] = []
+    scoped = not facts.text_stage
+    for node in nodes:
+        if isinstance(node, ast.Call):
+            callees.append(node.func)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            imported.extend(_imported(node))
+        elif isinstance(node, _DEFINITIONS) and node.name in facts.roots:
+            scoped = True
+    if scoped:  # locals may be qualified under a constructor namespace: follow every scope
+        resolver = _Resolver(facts, imported)
+        return any(
+            resolver.may_construct(dotted, prefixes)
+            for dotted, prefixes in _calls_with_prefixes(tree)
+        )
+    resolver = _Resolver(facts, imported, bindable)
+    heads = resolver.heads | (facts.roots if bindable is None else bindable)
+    seen: set[str] = set()
+    for func in callees:
+        dotted = _dotted(func)
+        if dotted is None or dotted in seen:
+            continue
+        if dotted.partition(".")[0] not in heads and not (
+            resolver.star_modules and isinstance(func, ast.Name)
+        ):
+            continue
+        seen.add(dotted)
+        if resolver.may_construct(dotted):
+            return True
+    return False
+
+
+# --------------------------------------------------------------------------- the filter
+
+_COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)", re.MULTILINE)
+_UTF8 = frozenset({"utf-8", "utf_8"})
+
+
+def _as_utf8(data: bytes) -> bytes | None:
+    """The file's text in UTF-8 without a BOM, as LibCST decodes it; None: it does not decode."""
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
+    second_line_end = data.find(b"\n", data.find(b"\n") + 1)
+    cookie = _COOKIE.search(data if second_line_end == -1 else data[:second_line_end])
+    if cookie is None:
+        return data
+    try:
+        encoding = codecs.lookup(cookie[1].decode("ascii")).name
+    except (LookupError, UnicodeDecodeError):
+        return None
+    if encoding in _UTF8:
+        return data
+    try:
+        return data.decode(encoding).encode("utf-8")
+    except (UnicodeError, LookupError):
+        return None
+
+
+class Prefilter:
+    """The three stages for one :class:`NameTable`; build it once per process."""
+
+    def __init__(self, table: NameTable) -> None:
+        self.facts = _Facts.of(table)
+
+    def verdict(self, data: bytes) -> Verdict:
+        """Whether the file whose bytes are ``data`` may hold a finding, and if not, why not."""
+        facts = self.facts
+        text = _as_utf8(data)
+        if text is None:
+            return Verdict.PARSE
+        if facts.needles is not None and not any(needle in text for needle in facts.needles):
+            return Verdict.NO_NAME
+        bindable: frozenset[str] | None = None
+        lines: set[int] | None = None
+        uses = _root_uses(text, facts.roots) if facts.text_stage else None
+        if uses is not None and not uses.defined:
+            bindable = uses.bindable
+            imported = text_imports(text, facts.leading)
+            resolver = _Resolver(facts, (item for item, _ in imported), bindable)
+            if not resolver.star_modules:  # else any bare name may be a constructor: stage 3
+                calls = _text_candidates(text, resolver, resolver.heads | bindable)
+                if not calls:
+                    return Verdict.NO_TEXT_CALL
+                useful = {start for item, start in imported if _useful(facts, item)}
+                lines = {_line_of(text, offset) for offset in (*calls, *useful)}
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # SyntaxWarning for invalid escapes, and kin
+                tree = ast.parse(data)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return Verdict.PARSE
+        nodes = ast.walk(tree) if lines is None else _on_lines(tree, lines)
+        if not _tree_may_construct(tree, facts, nodes, bindable):
+            return Verdict.NO_CALL
+        return Verdict.PARSE

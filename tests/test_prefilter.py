@@ -1,0 +1,452 @@
+"""The pre-filter: sound (the whole pipeline finds the same with it on and off) and selective."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import textwrap
+from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from fixer import names, prefilter
+from fixer.files import SourceFile
+from fixer.names import Kind, NameTable
+from fixer.prefilter import Prefilter, Verdict, anchor_namespaces, text_imports
+from fixer.runner import FileOutcome, RunSettings, default_jobs, process, run
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+CONFIGURED = NameTable(
+    extra_optimizers=frozenset({"mylab.optim.Lion", "mylab.fancy.*"}),
+    extra_tracers=frozenset({"mylab.compile.traced"}),
+)
+
+# --------------------------------------------------------------------------- the corpus
+
+
+def _newline(source: bytes) -> bytes:
+    return b"\r\n" if b"\r\n" in source else b"\n"
+
+
+def _code_lines(source: bytes, pattern: bytes, replacement: bytes) -> bytes:
+    """Replace ``pattern`` on lines that hold no comment or string before it."""
+    lines = source.splitlines(keepends=True)
+    out = []
+    for line in lines:
+        position = line.find(pattern)
+        if position != -1 and not re.search(rb"[#'\"]", line[:position]):
+            line = line.replace(pattern, replacement)
+        out.append(line)
+    return b"".join(out)
+
+
+def _after_tf_import(source: bytes, added: bytes) -> bytes:
+    nl = _newline(source)
+    line = b"import tensorflow as tf" + nl
+    return source.replace(line, line + added.replace(b"\n", nl), 1)
+
+
+def aliased(source: bytes) -> bytes:
+    """``tf`` renamed, the optimizers module imported in a parenthesised, commented list."""
+    source = re.sub(rb"\btf\.", b"tf_renamed.", source)
+    source = source.replace(b"import tensorflow as tf\n", b"import tensorflow as tf_renamed\n")
+    source = source.replace(b"import tensorflow as tf\r\n", b"import tensorflow as tf_renamed\r\n")
+    nl = _newline(source)
+    added = b"from tensorflow.keras import (  # a comment (with a parenthesis)\n"
+    added += b"    optimizers as OPT,\n)\n"
+    line = b"import tensorflow as tf_renamed" + nl
+    source = source.replace(line, line + added.replace(b"\n", nl), 1)
+    return _code_lines(source, b"tf_renamed.keras.optimizers.", b"OPT.")
+
+
+def spelled(source: bytes) -> bytes:
+    """Backslash continuations, a callee spread over lines with a comment, and a doctest."""
+    nl = _newline(source)
+    source = source.replace(
+        b"import tensorflow as tf" + nl, b"import tensorflow \\" + nl + b"    as tf" + nl, 1
+    )
+    source = _code_lines(
+        source, b"tf.keras.optimizers.", b"(tf.keras  # over lines" + nl + b"    .optimizers)."
+    )
+    doctest = b'\n\ndef _documented():\n    """>>> tf.keras.optimizers.SGD(0.1)"""\n'
+    return source + doctest.replace(b"\n", nl)
+
+
+def local_binding(source: bytes) -> bytes:
+    """``keras`` bound by an assignment, not an import: LibCST qualifies it as ``keras...``."""
+    source = _after_tf_import(source, b"keras = tf.keras\n")
+    return _code_lines(source, b"tf.keras.optimizers.", b"keras.optimizers.")
+
+
+def scoped(source: bytes) -> bytes:
+    """A class and a function named like a namespace root: stage 3 follows every scope."""
+    nl = _newline(source)
+    tail = b"\n\nclass keras:\n    pass\n\n\ndef tensorflow():\n    return None\n"
+    return source + tail.replace(b"\n", nl)
+
+
+def star(source: bytes) -> bytes:
+    """``from tensorflow.keras.optimizers import *`` and bare class names."""
+    source = _after_tf_import(source, b"from tensorflow.keras.optimizers import *\n")
+    for name in (b"Adam", b"SGD", b"RMSprop"):
+        source = _code_lines(source, b"tf.keras.optimizers." + name + b"(", name + b"(")
+    return source
+
+
+def configured(source: bytes) -> bytes:
+    """The project's own optimizers (see ``CONFIGURED``) in place of Keras's."""
+    source = _after_tf_import(
+        source, b"from mylab.optim import Lion\nimport mylab.fancy as fancy_optimizers\n"
+    )
+    source = _code_lines(source, b"tf.keras.optimizers.Adam(", b"Lion(")
+    return _code_lines(source, b"tf.keras.optimizers.SGD(", b"fancy_optimizers.Sgd(")
+
+
+VARIANTS: dict[str, Callable[[bytes], bytes]] = {
+    "aliased": aliased,
+    "spelled": spelled,
+    "local_binding": local_binding,
+    "scoped": scoped,
+    "star": star,
+    "configured": configured,
+}
+
+HANDWRITTEN = {
+    "configured_tracer.py": """\
+        from mylab.compile import traced
+        from mylab.optim import Lion as L
+
+
+        @traced
+        def step(x):
+            opt = L(0.1)
+            return opt
+        """,
+    "configured_wildcard.py": """\
+        import tensorflow as tf
+        import mylab.fancy
+
+
+        @tf.function
+        def step(x):
+            opt = mylab.fancy.Whatever(0.1)
+            return opt
+        """,
+    "builtin_parenthesised.py": """\
+        import tensorflow as tf
+        from tensorflow.keras.optimizers import (  # ) in a comment
+            Adam as A,
+            SGD,
+        )
+
+
+        @tf.function
+        def step(x):
+            first = (A)(0.1)
+            second = (tf.keras
+                      # between the parts
+                      .optimizers.RMSprop)(0.1)
+            return first, second, SGD
+        """,
+    "keras_assigned.py": """\
+        import tensorflow as tf
+        import importlib
+
+        keras = importlib.import_module("keras")
+
+
+        @tf.function
+        def step(x):
+            opt = keras.optimizers.Adam(0.1)
+            return opt
+        """,
+    "strings_only.py": '''\
+        """Optimizers: tf.keras.optimizers.Adam(0.1) in a docstring."""
+        import tensorflow as tf
+
+        TEXT = "tf.keras.optimizers.Adam(0.1)"
+        # tf.keras.optimizers.Adam(0.1)
+        ''',
+}
+
+
+def _sources(configured_only: bool = False) -> Iterator[tuple[str, bytes]]:
+    cases = sorted(FIXTURES.iterdir())
+    if not configured_only:
+        for case in cases:
+            for file in sorted(case.glob("*.py")):
+                yield f"{case.name}/{file.name}", file.read_bytes()
+        for folder in ("fixer", "tests", "examples"):
+            for file in sorted((ROOT / folder).glob("*.py")):
+                yield f"{folder}/{file.name}", file.read_bytes()
+    kinds = [kind for kind in VARIANTS if configured_only == (kind == "configured")]
+    for index, case in enumerate(cases):
+        source = (case / "input.py").read_bytes() if (case / "input.py").is_file() else b""
+        # Two rewrites per case, in turn: each rewrite meets some forty different programs.
+        for kind in dict.fromkeys([kinds[index % len(kinds)], kinds[(index + 1) % len(kinds)]]):
+            changed = VARIANTS[kind](source)
+            if source and changed != source:
+                yield f"{case.name}/{kind}.py", changed
+    for name, text in HANDWRITTEN.items():
+        yield name, textwrap.dedent(text).encode()
+
+
+def _write(folder: Path, sources: Iterator[tuple[str, bytes]]) -> list[Path]:
+    paths = []
+    for index, (name, data) in enumerate(sources):
+        path = folder / f"{index:04d}_{name.replace('/', '__')}"
+        path.write_bytes(data)
+        paths.append(path)
+    return paths
+
+
+def _findings(outcome: FileOutcome) -> tuple[object, ...]:
+    result = outcome.result
+    assert result is not None
+    return tuple(d for d in result.diagnostics if not d.is_error), result.changed, result.fixed
+
+
+@pytest.mark.parametrize(
+    ("table", "configured_only"),
+    [(names.DEFAULT_NAMES, False), (CONFIGURED, True)],
+    ids=["builtin-names", "configured-names"],
+)
+def test_same_findings_with_and_without_the_prefilter(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, table: NameTable, configured_only: bool
+) -> None:
+    """The whole pipeline (``runner.process``) over fixtures, their inputs rewritten with other
+    import spellings, hand-written cases and fixer's own code, with the pre-filter on and off."""
+    import fixer.engine
+    from fixer.engine import FixResult
+
+    paths = _write(tmp_path, _sources(configured_only))
+    files = [SourceFile(path, explicit=True) for path in paths]
+    off = RunSettings(names=table, prefilter=False)
+    without = dict(zip(paths, run(files, off, jobs=default_jobs())))
+    # The engine is pure: with the pre-filter on, a file it lets through gets the very same call
+    # as in the run without, so that call is answered from the run without (halving the time).
+    answers = {}
+    for path, outcome in without.items():
+        assert outcome.result is not None
+        source = path.read_bytes()
+        fixed = outcome.result.fixed if outcome.result.changed else source
+        answers[source, outcome.shown] = FixResult(
+            outcome.shown, source, fixed, outcome.result.diagnostics
+        )
+
+    def fix_source(source: bytes, path: str, **options: object) -> object:
+        return answers[source, path]
+
+    monkeypatch.setattr(fixer.engine, "fix_source", fix_source)
+    on = dataclasses.replace(off, prefilter=True)
+    gate = Prefilter(table)
+    verdicts: Counter[Verdict] = Counter()
+    for path in paths:
+        assert _findings(process(path, on)) == _findings(without[path]), path.name
+        verdicts[gate.verdict(path.read_bytes())] += 1
+    findings = sum(len(_findings(outcome)[0]) for outcome in without.values())
+    assert findings > (100 if table is names.DEFAULT_NAMES else 20)
+    if table is names.DEFAULT_NAMES:
+        assert set(verdicts) == set(Verdict), verdicts  # every stage decided some file
+
+
+# --------------------------------------------------------------------------- the claims it rests on
+
+
+def _sample_names() -> Iterator[str]:
+    leaves = [
+        "Adam",
+        "SGD",
+        "get",
+        "deserialize",
+        "AdamOptimizer",
+        "Optimizer",
+        "LossScaleOptimizer",
+    ]
+    leaves += ["ExponentialDecay", "CyclicalLearningRate", "serialize", "lower", "Zzz"]
+    spaces = {
+        *names.OPTIMIZER_NAMESPACES,
+        *names.V1_TRAIN_NAMESPACES,
+        *names.SCHEDULE_NAMESPACES,
+        *(wrapper.rpartition(".")[0] for wrapper in names.WRAPPERS),
+        "tensorflow",
+        "keras",
+        "torch.optim",
+    }
+    for space in sorted(spaces):
+        for leaf in leaves:
+            yield f"{space}.{leaf}"
+    yield from sorted(names.WRAPPERS)
+
+
+def test_every_builtin_constructor_name_contains_the_needle_and_a_known_namespace() -> None:
+    known = anchor_namespaces(names.DEFAULT_NAMES)
+    anchored = [
+        name
+        for name in _sample_names()
+        if names.constructor_kind({name}) in (Kind.OPTIMIZER, Kind.WRAPPER)
+    ]
+    assert len(anchored) > 100
+    for name in anchored:
+        assert prefilter.BUILTIN_NEEDLE.decode() in name, name
+        assert name.rpartition(".")[0] in known, name
+
+
+def test_the_name_table_has_not_grown_a_kind_of_name_the_prefilter_ignores() -> None:
+    """prefilter.anchor_namespaces reads these; a new table of constructor names must be added
+    there (and here) for the pre-filter to stay sound."""
+    tables = {
+        name
+        for name, value in vars(names).items()
+        if name.isupper() and isinstance(value, (tuple, frozenset))
+    }
+    assert tables == {
+        "TRACING_DECORATORS",
+        "OPTIMIZER_NAMESPACES",
+        "OPTIMIZER_FACTORIES",
+        "V1_TRAIN_NAMESPACES",
+        "V1_WITHOUT_VARIABLES",
+        "WRAPPERS",
+        "STAR_IMPORTABLE_OPTIMIZERS",  # analysis.py's own resolution of ``import *``
+        "SCHEDULE_NAMESPACES",
+        "KERAS_STEP_METHODS",
+        "KERAS_MODEL_BASES",
+        "RESERVED_ATTRIBUTES",
+        "HARMLESS_CONTEXTS",
+    }
+    assert {field.name for field in dataclasses.fields(NameTable)} == {
+        "extra_optimizers",
+        "extra_tracers",
+    }
+
+
+# --------------------------------------------------------------------------- stages, one by one
+
+
+def _verdict(source: str, table: NameTable = names.DEFAULT_NAMES) -> Verdict:
+    return Prefilter(table).verdict(textwrap.dedent(source).encode())
+
+
+def test_no_optimizer_text_is_decided_by_bytes() -> None:
+    assert _verdict("import tensorflow as tf\nx = tf.constant(1)\n") is Verdict.NO_NAME
+
+
+def test_configured_names_bring_their_own_needle() -> None:
+    source = "from mylab.optim import Lion\nLion()\n"
+    assert _verdict(source) is Verdict.NO_NAME
+    assert _verdict(source, CONFIGURED) is Verdict.PARSE
+
+
+def test_text_only_mentions_stop_at_stage_two() -> None:
+    assert _verdict("# tf.keras.optimizers.Adam()\nimport os\n") is Verdict.NO_TEXT_CALL
+    source = "from keras.src import optimizers\noptimizers.Adam()\n"  # keras.src: not public
+    assert _verdict(source) is Verdict.NO_TEXT_CALL
+
+
+def test_calls_in_strings_stop_at_stage_three() -> None:
+    source = '''\
+        import tensorflow as tf
+
+        HELP = """
+        opt = tf.keras.optimizers.Adam()
+        """
+        '''
+    assert _verdict(source) is Verdict.NO_CALL
+
+
+def test_doctest_lines_are_not_code() -> None:
+    source = '''\
+        import tensorflow as tf
+
+        def f():
+            """
+            >>> tf.keras.optimizers.Adam()
+            """
+        '''
+    assert _verdict(source) is Verdict.NO_TEXT_CALL
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import tensorflow as tf\ntf.keras.optimizers.Adam()\n",
+        "import tensorflow \\\n  as tf\ntf.keras.optimizers.Adam()\n",
+        "from tensorflow.keras.optimizers import (\n  # c\n  Adam as A,\n)\nA()\n",
+        "from tensorflow \\\n  .keras import optimizers\noptimizers.Adam()\n",
+        "import tensorflow.keras.optimizers as O\nO.Adam()\n",
+        "import tensorflow.keras.optimizers\ntensorflow.keras.optimizers.Adam()\n",
+        "from tensorflow import keras\nx = (keras  # c\n  .optimizers).SGD(\n)\n",
+        "from tensorflow_addons import optimizers as tfa\ntfa.SWA(x)\n",
+        "import tensorflow.compat.v1 as v1\nv1.train.AdamOptimizer()\n",
+        "keras = load()\nkeras.optimizers.Adam()\n",
+        "for keras in ():\n  keras.optimizers.Adam()\n",
+        "class keras:\n  class optimizers:\n    Adam = 1\n  optimizers.Adam()\n",
+        "\ufeffimport tensorflow as tf\ntf.keras.optimizers.Adam()\n",
+        "# moved from x \\\nimport tensorflow as tf\ntf.optimizers.Adam()\n",
+        "import tensorflow as tf\nf'{tf.keras.optimizers.Adam()}'\n",
+        "import tensorflow as tf\n@tf.keras.optimizers.Adam()\ndef f(): pass\n",
+        "import tensorflow as tf;tf.keras.optimizers.Adam()\n",
+        "import tensorflow as tf\rtf.keras.optimizers.Adam()\r",
+        "import tensorflow as tf\ndef broken(:\n  tf.keras.optimizers.Adam()\n",
+        "from tensorflow.keras.optimizers import *\nAdam()\n",
+        "from tensorflow.keras.optimizers import *  # c\nx = [SGD()]\n",
+    ],
+)
+def test_possible_constructors_are_parsed(source: str) -> None:
+    assert Prefilter(names.DEFAULT_NAMES).verdict(source.encode()) is Verdict.PARSE
+
+
+def test_encodings_are_read_as_python_reads_them() -> None:
+    latin = (
+        "# -*- coding: latin-1 -*-\nimport tensorflow as tf\ns = 'é'\ntf.keras.optimizers.Adam()\n"
+    )
+    assert Prefilter(names.DEFAULT_NAMES).verdict(latin.encode("latin-1")) is Verdict.PARSE
+    bad = b"# coding: no-such-codec\nx = 1\n"
+    assert Prefilter(names.DEFAULT_NAMES).verdict(bad) is Verdict.PARSE  # LibCST says TFO900
+
+
+def test_text_imports_reads_every_form() -> None:
+    source = textwrap.dedent(
+        """\
+        import a.b as c, d
+        from . import e
+        from ..f import (g,  # comment (
+            h as i)
+        from j \\
+            .k import l
+        x = 1; import m
+        """
+    ).encode()
+    found = {item for item, _ in text_imports(source)}
+    expected = {
+        prefilter.ImportedName("", "a.b", "c"),
+        prefilter.ImportedName("", "d"),
+        prefilter.ImportedName(".", "e"),
+        prefilter.ImportedName("..f", "g"),
+        prefilter.ImportedName("..f", "h", "i"),
+        prefilter.ImportedName("j.k", "l"),
+        prefilter.ImportedName("", "m"),
+    }
+    assert expected <= found
+
+
+def test_a_syntax_error_in_a_file_that_cannot_hold_a_finding_is_not_reported(
+    tmp_path: Path,
+) -> None:
+    """The documented trade-off: files found in a directory that the pre-filter skips are never
+    parsed; a file named on the command line still gets a syntax check."""
+    broken = tmp_path / "broken.py"
+    broken.write_bytes(b"def broken(:\n    pass\n")
+    outcome = process(broken, explicit=False)
+    assert outcome.result is not None and not outcome.result.parsed
+    assert outcome.result.diagnostics == ()
+    named = process(broken, explicit=True)
+    assert named.result is not None and named.result.errors
+    assert named.result.errors[0].code == "TFO900"
+    broken.write_bytes(b"import tensorflow as tf\ndef broken(:\n    tf.keras.optimizers.Adam()\n")
+    outcome = process(broken)
+    assert outcome.result is not None and outcome.result.errors
+    assert outcome.result.errors[0].code == "TFO900"
