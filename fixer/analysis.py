@@ -10,7 +10,7 @@ import builtins
 import keyword
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Union
+from typing import TypeVar, Union
 
 import libcst as cst
 from libcst.metadata import (
@@ -41,7 +41,7 @@ from fixer.findings import (
 )
 
 Owner = Union[cst.Module, cst.FunctionDef, cst.ClassDef, cst.Lambda]
-Block = Union[cst.Module, cst.IndentedBlock]
+_N = TypeVar("_N", bound=cst.CSTNode)
 Loop = Union[cst.For, cst.While]
 
 # Methods through which an optimizer updates variables.
@@ -217,16 +217,10 @@ class _Collector(cst.CSTVisitor):
         return {f"{namespace}.{func.value}" for namespace in self.star_namespaces}
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
-        if node.type is not None:
-            spelled = cst.Module(body=[]).code_for_node(node.type)
-            if "ImportError" in spelled or "ModuleNotFoundError" in spelled:
-                self.in_import_fallback += 1
+        self.in_import_fallback += _catches_import_error(node)
 
     def leave_ExceptHandler(self, original_node: cst.ExceptHandler) -> None:
-        if original_node.type is not None:
-            spelled = cst.Module(body=[]).code_for_node(original_node.type)
-            if "ImportError" in spelled or "ModuleNotFoundError" in spelled:
-                self.in_import_fallback -= 1
+        self.in_import_fallback -= _catches_import_error(original_node)
 
     def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
         if self.in_import_fallback and isinstance(node.target, cst.Name):
@@ -338,6 +332,13 @@ class _Collector(cst.CSTVisitor):
             self.call_forms.append((node, node.args[0].value))
 
 
+def _catches_import_error(handler: cst.ExceptHandler) -> bool:
+    if handler.type is None:
+        return False
+    spelled = cst.Module(body=[]).code_for_node(handler.type)
+    return "ImportError" in spelled or "ModuleNotFoundError" in spelled
+
+
 def _is_scope_call(expr: cst.BaseExpression) -> bool:
     """``<strategy>.scope()``: a call of an attribute named ``scope`` without arguments."""
     return (
@@ -379,7 +380,14 @@ class _Site:
     feeders: list[Binding]
     rule: Rule = OPTIMIZER_IN_TRACED_FUNCTION
     applicability: Applicability = Applicability.SAFE
-    problem: str | None = None  # the message's first half, for rules other than TFO001
+    headline: str | None = None  # the message before "; <outcome>", for rules other than TFO001
+
+    def moved_nodes(self, moved: Sequence[Binding]) -> list[cst.CSTNode]:
+        """What moves: the bound statements, and the call itself when it is used inline."""
+        nodes: list[cst.CSTNode] = [b.small for b in moved]
+        if self.bound is None:
+            nodes.append(self.call)
+        return nodes
 
 
 class _Analysis:
@@ -731,14 +739,34 @@ class _Analysis:
         return reads
 
 
-def _names_in(node: cst.CSTNode) -> Iterator[cst.Name]:
-    """Every ``Name`` below ``node`` (attribute names and keywords are filtered by scope later)."""
+_NESTED = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+
+
+def _nodes_in(
+    node: cst.CSTNode, kind: type[_N], *, skip: tuple[type[cst.CSTNode], ...] = ()
+) -> Iterator[_N]:
+    """Every ``kind`` node at or below ``node``, not looking inside nodes of the ``skip`` types."""
     stack = [node]
     while stack:
         current = stack.pop()
-        if isinstance(current, cst.Name):
+        if isinstance(current, kind):
             yield current
-        stack.extend(current.children)
+        if current is node or not isinstance(current, skip):
+            stack.extend(current.children)
+
+
+def _names_in(node: cst.CSTNode) -> Iterator[cst.Name]:
+    """Every ``Name`` below ``node`` (attribute names and keywords are filtered by scope later)."""
+    return _nodes_in(node, cst.Name)
+
+
+def _deleted_names(func: cst.FunctionDef) -> set[str]:
+    """Names ``del``eted in ``func`` itself."""
+    return {
+        name.value
+        for statement in _nodes_in(func.body, cst.Del, skip=_NESTED)
+        for name in _names_in(statement.target)
+    }
 
 
 def analyse(
@@ -1038,9 +1066,7 @@ class _Planner:
         a = self.a
         func = site.traced.func
         found: list[str] = []
-        nodes: list[cst.CSTNode] = [b.small for b in moved]
-        if site.bound is None:
-            nodes.append(site.call)
+        nodes = site.moved_nodes(moved)
         late = self.late_read(nodes, destination, func, site.call)
         if late is not None:
             found.append(
@@ -1079,17 +1105,17 @@ class _Planner:
         a = self.a
         constructions = a.construction_calls | {site_call}
         for node in nodes:
-            for inner in _calls_in(node):
+            for inner in _nodes_in(node, cst.Call, skip=(cst.Lambda,)):
                 if inner in constructions or inner is node:
                     continue
                 root = _root_name(inner.func)
                 if root is None or not self.is_imported_or_builtin(root):
                     return f"call `{a.code(inner.func)}()`"
-            for subscript in _subscripts_in(node):
+            for subscript in _nodes_in(node, cst.Subscript):
                 root = _root_name(subscript)
                 if root is None or not self.is_imported_or_builtin(root):
                     return f"read `{a.code(subscript)}`"
-            for attribute in _attributes_in(node):
+            for attribute in _nodes_in(node, cst.Attribute):
                 root = _root_name(attribute)
                 text = a.code(attribute)
                 if root is None or ".FLAGS" in f".{text}":
@@ -1209,9 +1235,7 @@ class _Planner:
     def instance_caveat(self, site: _Site, moved: Sequence[Binding], self_name: str) -> str:
         """Calls and reads other than ``self.<attr>`` now run when the instance is created."""
         a = self.a
-        nodes: list[cst.CSTNode] = [b.small for b in moved]
-        if site.bound is None:
-            nodes.append(site.call)
+        nodes = site.moved_nodes(moved)
         module_scope = a.scopes[a.module.body[0]] if a.module.body else None
         if module_scope is None:
             return ""
@@ -1227,30 +1251,20 @@ class _Planner:
 
     def report(self, site: _Site, applicability: Applicability, outcome: str) -> None:
         a = self.a
-        position = a.start(site.call)
-        func = site.traced.func
-        if site.traced.via is not None:
-            where = f"`{func.name.value}` ({site.traced.via})"
-        elif isinstance(site.traced.owner, cst.ClassDef) and func not in a.collector.decorated:
-            where = f"`{site.traced.owner.name.value}.{func.name.value}` (traced by Keras)"
-        else:
-            where = f"tf.function `{func.name.value}`"
-        message = (
-            f"optimizer `{a.label(site.call)}` is built inside {where} "
-            f"and fails on its first call; {outcome}"
-        )
-        if site.problem is not None:
-            message = f"optimizer `{a.label(site.call)}` {site.problem}; {outcome}"
-        self.diagnostics.append(
-            Diagnostic(
-                path=a.path,
-                line=position.line,
-                column=position.column + 1,
-                code=site.rule.code,
-                message=message,
-                applicability=applicability,
+        headline = site.headline
+        if headline is None:
+            func = site.traced.func
+            if site.traced.via is not None:
+                where = f"`{func.name.value}` ({site.traced.via})"
+            elif isinstance(site.traced.owner, cst.ClassDef) and func not in a.collector.decorated:
+                where = f"`{site.traced.owner.name.value}.{func.name.value}` (traced by Keras)"
+            else:
+                where = f"tf.function `{func.name.value}`"
+            headline = (
+                f"optimizer `{a.label(site.call)}` is built inside {where} "
+                "and fails on its first call"
             )
-        )
+        self.report_at(site.call, site.rule, applicability, f"{headline}; {outcome}")
 
     def check_strategy(self, func: cst.FunctionDef) -> str | None:
         """Optimizer variables belong to the strategy in scope when they are created: with any
@@ -1275,36 +1289,17 @@ class _Planner:
     ) -> tuple[set[str], str | None]:
         """Reads allowed in ``__init__``: module names and ``self.<attr>``; returns the attrs."""
         a = self.a
-        func = site.traced.func
-        func_scope = a.inner_scope(func)
-        nodes: list[cst.CSTNode] = [b.small for b in moved]
-        if site.bound is None:
-            nodes.append(site.call)
         attributes: set[str] = set()
-        for access in a.names_read(nodes):
-            name = access.node.value if isinstance(access.node, cst.Name) else "?"
-            referents = [r for r in access.referents if isinstance(r, Assignment)]
-            if any(a.in_group(r, moved) for r in referents):
-                continue
-            if any(a.within(r.node, n) for r in referents for n in nodes):
-                continue
-            if not referents:
-                if name in _BUILTINS:
-                    continue
-                return attributes, f"`{name}` is not defined in this file"
-            if name == self_name and all(a.is_parameter(r) for r in referents):
+        for access, name, referents in self.outer_reads(site, moved):
+            if referents and name == self_name and all(a.is_parameter(r) for r in referents):
                 parent = a.parents.get(access.node)
                 if isinstance(parent, cst.Attribute) and parent.value is access.node:
                     attributes.add(parent.attr.value)
                     continue
                 return attributes, f"its arguments use `{self_name}` itself"
-            for referent in referents:
-                if a.is_descendant_scope(referent.scope, func_scope):
-                    what = "a parameter" if a.is_parameter(referent) else "a local variable"
-                    return attributes, (
-                        f"its arguments read `{name}`, {what} of `{func.name.value}`; "
-                        "build it outside and pass it in"
-                    )
+            reason = self.local_read(site, name, referents)
+            if reason is not None:
+                return attributes, reason
         return attributes, None
 
     def init_insertion_point(
@@ -1350,7 +1345,7 @@ class _Planner:
                 if self_name and any(
                     _is_self_attribute(node, self_name, attribute)
                     and isinstance(self.a.parents.get(node), (cst.AssignTarget, cst.AugAssign))
-                    for node in _attributes_in(statement)
+                    for node in _nodes_in(statement, cst.Attribute)
                 ):
                     return True
         return False
@@ -1367,7 +1362,7 @@ class _Planner:
                         if isinstance(small, (cst.Assign, cst.AnnAssign, cst.AugAssign)):
                             taken.update(n.value for n in _names_in(small))
                 # Any attribute the class touches on anything: conservative, never a clash.
-                taken.update(node.attr.value for node in _attributes_in(statement))
+                taken.update(node.attr.value for node in _nodes_in(statement, cst.Attribute))
         return taken
 
     # ----------------------------------------------------------------- helpers
@@ -1408,7 +1403,7 @@ class _Planner:
         """Whether ``func`` returns what it builds: ``return Adam()``, ``opt = Adam(); return
         opt``, or ``return other_builder()``."""
         a = self.a
-        for node in _returns_in(func):
+        for node in _nodes_in(func.body, cst.Return, skip=_NESTED):
             value = node.value
             if isinstance(value, cst.Call):
                 if value is builders[func].call and builders[func].owner is func:
@@ -1457,43 +1452,37 @@ class _Planner:
         built_in = construction.owner
         assert isinstance(built_in, cst.FunctionDef)
         before = len(self.diagnostics)
-        binding = a.binding(call)
+        headline = (
+            f"`{helper.name.value}()` builds optimizer `{a.label(construction.call)}` (line "
+            f"{a.start(construction.call).line}) and is called inside tf.function "
+            f"`{func.name.value}`, which fails on its first call"
+        )
+        site = _Site(
+            call,
+            traced,
+            a.binding(call),
+            [],
+            rule=OPTIMIZER_BUILT_BY_TRACED_HELPER,
+            headline=headline,
+        )
         if not self.returns_optimizer(helper, builders):
             reason = (
                 f"`{helper.name.value}` builds the optimizer on every call; build it once "
                 f"outside `{func.name.value}` and pass it in"
             )
-            self.report(
-                _Site(call, traced, binding, []), Applicability.NONE, f"not moved: {reason}"
-            )
+            self.report(site, Applicability.NONE, f"not moved: {reason}")
         elif not a.lazy_singleton(call, func):
-            self.plan_site(_Site(call, traced, binding, []), all_traced)
+            self.plan_site(site, all_traced)
         if len(self.diagnostics) == before:
             return
-        # Re-word the finding for a helper call, and add one at the construction itself.
-        finding = self.diagnostics.pop()
-        outcome = finding.message.split("; ", 1)[1]
-        self.diagnostics.append(
-            Diagnostic(
-                path=finding.path,
-                line=finding.line,
-                column=finding.column,
-                code=OPTIMIZER_BUILT_BY_TRACED_HELPER.code,
-                message=(
-                    f"`{helper.name.value}()` builds optimizer "
-                    f"`{a.label(construction.call)}` (line {a.start(construction.call).line}) "
-                    f"and is called inside tf.function `{func.name.value}`, which fails on its "
-                    f"first call; {outcome}"
-                ),
-                applicability=finding.applicability,
-            )
-        )
+        # One more finding at the construction itself, pointing at the call that runs it.
+        at_call = self.diagnostics[-1]
         self.report_at(
             construction.call,
             OPTIMIZER_BUILT_BY_TRACED_HELPER,
-            finding.applicability,
+            at_call.applicability,
             f"optimizer `{a.label(construction.call)}` is built in `{built_in.name.value}`, "
-            f"which tf.function `{func.name.value}` calls (line {finding.line}) and so builds "
+            f"which tf.function `{func.name.value}` calls (line {at_call.line}) and so builds "
             "it while tracing; see the finding at that call",
         )
 
@@ -1581,10 +1570,10 @@ class _Planner:
         a = self.a
         loop = a.enclosing_loops(caller)[0]
         owner = a.collector.owner_of[func]
-        problem = (
-            f"is built on every call of `{func.name.value}`, which the loop on line "
-            f"{a.start(loop).line} calls each step, so its state (moments, step count) restarts "
-            "every step and training silently differs from what is written"
+        headline = (
+            f"optimizer `{a.label(c.call)}` is built on every call of `{func.name.value}`, which "
+            f"the loop on line {a.start(loop).line} calls each step, so its state (moments, step "
+            "count) restarts every step and training silently differs from what is written"
         )
         site = _Site(
             c.call,
@@ -1593,7 +1582,7 @@ class _Planner:
             [],
             rule=OPTIMIZER_BUILT_PER_CALL,
             applicability=Applicability.UNSAFE,
-            problem=problem,
+            headline=headline,
         )
         scope = a.scopes.get(caller)
         model = next(
@@ -1934,12 +1923,21 @@ class _Planner:
 
     def check_reads(self, site: _Site, moved: Sequence[Binding], destination: Scope) -> str | None:
         """Everything the moved code reads must mean the same at the destination."""
+        for _access, name, referents in self.outer_reads(site, moved):
+            reason = self.local_read(site, name, referents)
+            if reason is None and any(r.scope is destination for r in referents):
+                reason = self.binding_problem(name, destination, site.traced.func)
+            if reason is not None:
+                return reason
+        return None
+
+    def outer_reads(
+        self, site: _Site, moved: Sequence[Binding]
+    ) -> Iterator[tuple[Access, str, list[Assignment]]]:
+        """Reads in the moved code of names it does not bind itself (nor builtins, nor what a star
+        import may bring), with the assignments they may refer to."""
         a = self.a
-        func = site.traced.func
-        func_scope = a.inner_scope(func)
-        nodes: list[cst.CSTNode] = [b.small for b in moved]
-        if site.bound is None:
-            nodes.append(site.call)
+        nodes = site.moved_nodes(moved)
         for access in a.names_read(nodes):
             name = access.node.value if isinstance(access.node, cst.Name) else "?"
             referents = [r for r in access.referents if isinstance(r, Assignment)]
@@ -1947,27 +1945,30 @@ class _Planner:
                 continue
             if any(a.within(r.node, n) for r in referents for n in nodes):
                 continue  # a comprehension variable inside the arguments
-            if not referents:
-                if name in _BUILTINS or a.collector.star_namespaces:
-                    continue  # a builtin, or (perhaps) brought in by a star import at the top
-                return f"`{name}` is not defined in this file"
-            for referent in referents:
-                if a.is_descendant_scope(referent.scope, func_scope):
-                    what = "a parameter" if a.is_parameter(referent) else "a local variable"
-                    if site.rule is OPTIMIZER_BUILT_PER_CALL:
-                        return (
-                            f"its arguments read `{name}`, {what} of `{func.name.value}` that "
-                            "may change from call to call; keep one optimizer and update its "
-                            "`learning_rate` instead"
-                        )
+            if not referents and (name in _BUILTINS or a.collector.star_namespaces):
+                continue  # a builtin, or (perhaps) brought in by a star import at the top
+            yield access, name, referents
+
+    def local_read(self, site: _Site, name: str, referents: Sequence[Assignment]) -> str | None:
+        """Why a read cannot move: the name is unbound, or local to the traced function."""
+        a = self.a
+        func = site.traced.func
+        if not referents:
+            return f"`{name}` is not defined in this file"
+        func_scope = a.inner_scope(func)
+        for referent in referents:
+            if a.is_descendant_scope(referent.scope, func_scope):
+                what = "a parameter" if a.is_parameter(referent) else "a local variable"
+                if site.rule is OPTIMIZER_BUILT_PER_CALL:
                     return (
-                        f"its arguments read `{name}`, {what} of `{func.name.value}`; "
-                        "build it outside and pass it in"
+                        f"its arguments read `{name}`, {what} of `{func.name.value}` that "
+                        "may change from call to call; keep one optimizer and update its "
+                        "`learning_rate` instead"
                     )
-            if any(r.scope is destination for r in referents):
-                problem = self.binding_problem(name, destination, func)
-                if problem is not None:
-                    return problem
+                return (
+                    f"its arguments read `{name}`, {what} of `{func.name.value}`; "
+                    "build it outside and pass it in"
+                )
         return None
 
     def binding_problem(self, name: str, destination: Scope, func: cst.FunctionDef) -> str | None:
@@ -2136,15 +2137,6 @@ def _is_self_attribute(node: cst.CSTNode, self_name: str, attribute: str) -> boo
     )
 
 
-def _attributes_in(node: cst.CSTNode) -> Iterator[cst.Attribute]:
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, cst.Attribute):
-            yield current
-        stack.extend(current.children)
-
-
 def _assigns_attribute(statement: cst.BaseStatement, self_name: str, attribute: str) -> bool:
     if not isinstance(statement, cst.SimpleStatementLine):
         return False
@@ -2187,7 +2179,7 @@ def _updated_variables(a: _Analysis, update: cst.Call) -> list[str]:
     """Names of what an update trains: ``model`` in ``model.trainable_variables``, and the
     names in ``var_list=`` or in the variables half of ``zip(grads, [w, b])``."""
     found: list[str] = []
-    for node in _attributes_in(update):
+    for node in _nodes_in(update, cst.Attribute):
         if node.attr.value in _VARIABLE_ATTRIBUTES:
             root: cst.BaseExpression = node.value
             while isinstance(root, cst.Attribute):
@@ -2205,30 +2197,6 @@ def _updated_variables(a: _Analysis, update: cst.Call) -> list[str]:
     return found
 
 
-def _returns_in(func: cst.FunctionDef) -> Iterator[cst.Return]:
-    """``return`` statements of ``func`` itself, not of functions nested in it."""
-    stack: list[cst.CSTNode] = list(func.body.children)
-    while stack:
-        current = stack.pop()
-        if isinstance(current, cst.Return):
-            yield current
-        if not isinstance(current, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-            stack.extend(current.children)
-
-
-def _deleted_names(func: cst.FunctionDef) -> set[str]:
-    """Names ``del``eted in ``func`` itself."""
-    found: set[str] = set()
-    stack: list[cst.CSTNode] = list(func.body.children)
-    while stack:
-        current = stack.pop()
-        if isinstance(current, cst.Del):
-            found.update(n.value for n in _names_in(current.target))
-        if not isinstance(current, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-            stack.extend(current.children)
-    return found
-
-
 def _defines_slots(cls: cst.ClassDef) -> bool:
     for statement in cls.body.body:
         if isinstance(statement, cst.SimpleStatementLine):
@@ -2243,26 +2211,7 @@ def _defines_slots(cls: cst.ClassDef) -> bool:
     return False
 
 
-def _calls_in(node: cst.CSTNode) -> Iterator[cst.Call]:
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, cst.Call):
-            yield current
-        if not isinstance(current, cst.Lambda):
-            stack.extend(current.children)
-
-
 def _root_name(expr: cst.BaseExpression) -> cst.Name | None:
     while isinstance(expr, (cst.Attribute, cst.Subscript)):
         expr = expr.value
     return expr if isinstance(expr, cst.Name) else None
-
-
-def _subscripts_in(node: cst.CSTNode) -> Iterator[cst.Subscript]:
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, cst.Subscript):
-            yield current
-        stack.extend(current.children)

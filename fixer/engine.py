@@ -9,13 +9,13 @@ from typing import AnyStr, Generic
 import libcst as cst
 
 from fixer.analysis import analyse
-from fixer.findings import INTERNAL_ERROR, SYNTAX_ERROR, Applicability, Diagnostic
+from fixer.findings import INTERNAL_ERROR, SYNTAX_ERROR, Applicability, Diagnostic, FindingsView
 from fixer.names import DEFAULT_NAMES, NameTable
 from fixer.transform import apply_plan
 
 
 @dataclass(frozen=True)
-class FixResult(Generic[AnyStr]):
+class FixResult(FindingsView, Generic[AnyStr]):
     """What fixer found in one source and the source with its fixes applied.
 
     ``fixed`` has the type of the input (``str`` or ``bytes``); with bytes, the encoding, a BOM
@@ -30,20 +30,6 @@ class FixResult(Generic[AnyStr]):
     @property
     def changed(self) -> bool:
         return self.fixed != self.source
-
-    @property
-    def errors(self) -> tuple[Diagnostic, ...]:
-        return tuple(d for d in self.diagnostics if d.is_error)
-
-    @property
-    def fixable(self) -> tuple[Diagnostic, ...]:
-        """Findings with a safe fix."""
-        return tuple(d for d in self.diagnostics if d.applicability is Applicability.SAFE)
-
-    @property
-    def unsafe(self) -> tuple[Diagnostic, ...]:
-        """Findings whose fix is unsafe (applied only with ``unsafe_fixes``)."""
-        return tuple(d for d in self.diagnostics if d.applicability is Applicability.UNSAFE)
 
 
 def _error(path: str, code: str, message: str, line: int = 1, column: int = 1) -> Diagnostic:
@@ -64,6 +50,13 @@ def _syntax_error(source: AnyStr, path: str, error: cst.ParserSyntaxError) -> Di
     return _error(
         path, SYNTAX_ERROR.code, f"syntax error: {first}", error.raw_line, error.raw_column + 1
     )
+
+
+def _has_bare_cr(source: str | bytes) -> bool:
+    """A carriage return not followed by a newline: the one ending LibCST may not round-trip."""
+    if isinstance(source, bytes):
+        return source.count(b"\r") != source.count(b"\r\n")
+    return source.count("\r") != source.count("\r\n")
 
 
 def _render(module: cst.Module, like: AnyStr) -> AnyStr:
@@ -96,7 +89,7 @@ def fix_source(
         return FixResult(path, source, source, (diagnostic,))
     try:
         module = cst.parse_module(source)
-        if _render(module, source) != source:
+        if _has_bare_cr(source) and _render(module, source) != source:
             # e.g. old Mac CR-only line endings: LibCST cannot give the same bytes back.
             message = "cannot keep this file byte-for-byte (CR-only line endings?); not checked"
             return FixResult(path, source, source, (_error(path, SYNTAX_ERROR.code, message),))

@@ -215,3 +215,23 @@ class Diagnostic:
             f"{self.path}:{self.line}:{self.column}: {self.code} "
             f"[{self.applicability.value}] {self.message}"
         )
+
+
+class FindingsView:
+    """What every result type says about its ``diagnostics``."""
+
+    diagnostics: tuple[Diagnostic, ...]
+
+    @property
+    def errors(self) -> tuple[Diagnostic, ...]:
+        return tuple(d for d in self.diagnostics if d.is_error)
+
+    @property
+    def fixable(self) -> tuple[Diagnostic, ...]:
+        """Findings with a safe fix."""
+        return tuple(d for d in self.diagnostics if d.applicability is Applicability.SAFE)
+
+    @property
+    def unsafe(self) -> tuple[Diagnostic, ...]:
+        """Findings whose fix is unsafe (applied only with ``unsafe_fixes``)."""
+        return tuple(d for d in self.diagnostics if d.applicability is Applicability.UNSAFE)

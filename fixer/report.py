@@ -74,10 +74,6 @@ def summary(
     return text
 
 
-def lines(items: Sequence[str]) -> str:
-    return "".join(f"{item}\n" for item in items)
-
-
 # --------------------------------------------------------------------------- JSON
 #
 # One record per file: ``{"path", "findings", "errors", "changed"}``. ``--format json-lines``

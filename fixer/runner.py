@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fixer.files import SourceFile, display_path, is_generated, read_bytes
-from fixer.findings import Applicability, Diagnostic
+from fixer.findings import Diagnostic, FindingsView
 from fixer.names import DEFAULT_NAMES, NameTable
 from fixer.prefilter import Prefilter
 
@@ -48,7 +48,7 @@ DEFAULT_SETTINGS = RunSettings()
 
 
 @dataclass(frozen=True)
-class FileResult:
+class FileResult(FindingsView):
     """What a run needs of one file's :class:`~fixer.engine.FixResult`, cheap to pass between
     processes: the bytes travel only for a file that changes."""
 
@@ -61,20 +61,6 @@ class FileResult:
     @property
     def changed(self) -> bool:
         return self.fixed != self.source
-
-    @property
-    def errors(self) -> tuple[Diagnostic, ...]:
-        return tuple(d for d in self.diagnostics if d.is_error)
-
-    @property
-    def fixable(self) -> tuple[Diagnostic, ...]:
-        """Findings with a safe fix."""
-        return tuple(d for d in self.diagnostics if d.applicability is Applicability.SAFE)
-
-    @property
-    def unsafe(self) -> tuple[Diagnostic, ...]:
-        """Findings whose fix is unsafe (applied only with ``unsafe_fixes``)."""
-        return tuple(d for d in self.diagnostics if d.applicability is Applicability.UNSAFE)
 
 
 @dataclass(frozen=True)

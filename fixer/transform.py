@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Union
 
 import libcst as cst
 
 from fixer.analysis import Hoisted, MovedStatement, NewInit, Plan, Reference
-
-Block = Union[cst.Module, cst.IndentedBlock]
 
 
 def apply_plan(module: cst.Module, plan: Plan) -> cst.Module:

@@ -485,3 +485,12 @@ def test_star_import_of_an_optimizer_namespace() -> None:
         """
     )
     assert _fix(source) == (source, [])
+
+
+def test_cr_only_line_endings_are_an_error_not_a_rewrite() -> None:
+    source = (
+        b"import tensorflow as tf\r@tf.function\rdef f():\r    o = tf.keras.optimizers.Adam()\r"
+    )
+    result = fix_source(source, "mac.py")
+    assert result.fixed == source
+    assert [d.code for d in result.errors] == ["TFO900"]
