@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import builtins
 import keyword
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import TypeVar, Union
 
 import libcst as cst
@@ -115,10 +116,14 @@ class Plan:
     removed_smalls: frozenset[cst.BaseSmallStatement] = frozenset()
     replaced_calls: Mapping[cst.Call, Reference] = field(default_factory=dict)
     references: Mapping[cst.Name, Reference] = field(default_factory=dict)
+    # Suppression comments to rewrite (the new text) or delete (None): unused ones, on request.
+    comment_edits: Mapping[cst.Comment, str | None] = field(default_factory=dict)
 
     @property
     def changes_anything(self) -> bool:
-        return bool(self.insertions or self.removed_lines or self.removed_smalls)
+        return bool(
+            self.insertions or self.removed_lines or self.removed_smalls or self.comment_edits
+        )
 
 
 # --------------------------------------------------------------------------- collection
@@ -391,6 +396,8 @@ class _Site:
 
 
 class _Analysis:
+    """The facts of one file that every plan reads: metadata, collected calls, scopes."""
+
     def __init__(self, wrapper: cst.MetadataWrapper, path: str, table: names.NameTable) -> None:
         self.module = wrapper.module
         self.path = path
@@ -400,7 +407,6 @@ class _Analysis:
         self.collector = _Collector(table)
         wrapper.visit(self.collector)
         self.code = cst.Module(body=[]).code_for_node
-        self.reserved: set[str] = set()
         self.all_scopes: list[Scope] = list(
             {scope for scope in self.scopes.values() if scope is not None}
         )
@@ -539,6 +545,23 @@ class _Analysis:
             if isinstance(parent, (cst.For, cst.While)) and self.within(node, parent.body):
                 loops.append(parent)
         return loops
+
+    def suppressible_at(self, node: cst.CSTNode) -> tuple[int, ...]:
+        """The lines of ``node`` and the header lines (decorators to colon) of every function
+        and loop around it: a suppression comment on any of them applies to its finding."""
+        span = self.positions[node]
+        lines = set(range(span.start.line, span.end.line + 1))
+        for parent in self.ancestors(node):
+            if isinstance(parent, (cst.FunctionDef, cst.For, cst.While)):
+                first = self.start(
+                    parent.decorators[0]
+                    if isinstance(parent, cst.FunctionDef) and parent.decorators
+                    else parent
+                ).line
+                body = parent.body
+                header = body.header if isinstance(body, cst.IndentedBlock) else body
+                lines.update(range(first, self.start(header).line + 1))
+        return tuple(sorted(lines))
 
     def start(self, node: cst.CSTNode) -> CodePosition:
         return self.positions[node].start
@@ -769,6 +792,43 @@ def _deleted_names(func: cst.FunctionDef) -> set[str]:
     }
 
 
+Facts = _Analysis
+
+
+@dataclass(frozen=True)
+class SiteKey:
+    """A fix the planner is about to make, as a :data:`FixGate` sees it."""
+
+    code: str
+    line: int
+    column: int
+    applicability: Applicability  # SAFE or UNSAFE
+    suppressible_at: tuple[int, ...]
+
+
+class Decision(Enum):
+    """What becomes of a planned fix."""
+
+    APPLY = "apply"  # made
+    HOLD = "hold"  # not made (an unsafe fix held back); the name it would take stays taken
+    DROP = "drop"  # not made, and the finding is not in force (suppressed, not selected)
+
+
+# Decides what becomes of a planned fix; the finding is reported either way.
+FixGate = Callable[[SiteKey], Decision]
+
+
+def default_gate(unsafe_fixes: bool) -> FixGate:
+    """Safe fixes always; unsafe ones (they change how a running program trains) on request."""
+
+    def gate(key: SiteKey) -> Decision:
+        if key.applicability is Applicability.SAFE or unsafe_fixes:
+            return Decision.APPLY
+        return Decision.HOLD
+
+    return gate
+
+
 def analyse(
     wrapper: cst.MetadataWrapper,
     path: str,
@@ -781,7 +841,19 @@ def analyse(
     Unsafe fixes (they change how an already-running program trains) are planned only with
     ``unsafe_fixes``; their findings are reported either way.
     """
-    return _Planner(_Analysis(wrapper, path, table), unsafe_fixes).plan()
+    return plan(prepare(wrapper, path, table), default_gate(unsafe_fixes))
+
+
+def prepare(
+    wrapper: cst.MetadataWrapper, path: str, table: names.NameTable = names.DEFAULT_NAMES
+) -> Facts:
+    """The facts of one file, computed once; :func:`plan` may then run on them many times."""
+    return _Analysis(wrapper, path, table)
+
+
+def plan(facts: Facts, gate: FixGate) -> Plan:
+    """The plan for ``facts``: every finding, and the fixes ``gate`` lets through."""
+    return _Planner(facts, gate).plan()
 
 
 @dataclass
@@ -795,12 +867,14 @@ class _Edits:
     replaced: dict[cst.Call, Reference]
     references: dict[cst.Name, Reference]
     new_inits: dict[cst.ClassDef, NewInit]
+    reserved: set[str]
 
 
 class _Planner:
-    def __init__(self, analysis: _Analysis, unsafe_fixes: bool) -> None:
+    def __init__(self, analysis: _Analysis, gate: FixGate) -> None:
         self.a = analysis
-        self.unsafe_fixes = unsafe_fixes
+        self.gate = gate
+        self.reserved: set[str] = set()  # names given to moved optimizers in this plan
         self.diagnostics: list[Diagnostic] = []
         self.insertions: dict[tuple[cst.BaseStatement, bool], list[Hoisted]] = {}
         self.blank_after: dict[cst.BaseStatement, int] = {}
@@ -965,10 +1039,13 @@ class _Planner:
             reason = self.plan_scope_move(site, moved)
         if reason is not None:
             self.report(site, Applicability.NONE, f"not moved: {reason}")
-        if reason is not None or (
-            site.applicability is Applicability.UNSAFE and not self.unsafe_fixes
-        ):
-            self.restore(snapshot)  # an unsafe fix held back: the finding stays, edits go
+        decision = (
+            None if reason is not None else self.decide(site.rule, site.applicability, site.call)
+        )
+        if decision is not Decision.APPLY:
+            # A fix held back: the finding stays, edits go. A finding not in force (suppressed,
+            # not selected) must not even change the names other fixes take.
+            self.restore(snapshot, keep_names=decision is not Decision.DROP)
 
     def edits(self) -> _Edits:
         """A copy of every planned edit, to roll back a fix that is not applied."""
@@ -980,9 +1057,10 @@ class _Planner:
             dict(self.replaced),
             dict(self.references),
             dict(self.new_inits),
+            set(self.reserved),
         )
 
-    def restore(self, snapshot: _Edits) -> None:
+    def restore(self, snapshot: _Edits, keep_names: bool = True) -> None:
         self.insertions = snapshot.insertions
         self.blank_after = snapshot.blank_after
         self.removed_lines = snapshot.removed_lines
@@ -990,6 +1068,8 @@ class _Planner:
         self.replaced = snapshot.replaced
         self.references = snapshot.references
         self.new_inits = snapshot.new_inits
+        if not keep_names:
+            self.reserved = snapshot.reserved
 
     def remove_moved(self, moved: Sequence[Binding], anchor_column: int) -> list[MovedStatement]:
         """Mark the moved statements for removal; they come back at the destination."""
@@ -1484,6 +1564,7 @@ class _Planner:
             f"optimizer `{a.label(construction.call)}` is built in `{built_in.name.value}`, "
             f"which tf.function `{func.name.value}` calls (line {at_call.line}) and so builds "
             "it while tracing; see the finding at that call",
+            fixed_with=(at_call.line, at_call.column),
         )
 
     # ----------------------------------------------------------------- per-call builders
@@ -1644,7 +1725,10 @@ class _Planner:
         if reason is not None:
             self.report(site, Applicability.NONE, f"not moved: {reason}")
             return
-        if self.unsafe_fixes and len(binding.line.body) == 1:
+        if (
+            len(binding.line.body) == 1
+            and self.decide(site.rule, Applicability.UNSAFE, site.call) is Decision.APPLY
+        ):
             self.removed_lines.add(binding.line)
         self.report(
             site,
@@ -1739,11 +1823,14 @@ class _Planner:
             )
             return
         column = a.start(chosen).column
-        apply = applicability is Applicability.SAFE or self.unsafe_fixes
+        decision = self.decide(rule, applicability, c.call)
+        apply = decision is Decision.APPLY
         note = ""
         hoisted: list[Hoisted] = []
         if binding is None:
             name = self.choose_name("optimizer", "", scope, set())
+            if decision is Decision.DROP:
+                self.reserved.discard(name)
             note = f" as `{name}`"
             if apply:
                 enclosing = a.enclosing_statement(c.call)
@@ -1866,19 +1953,36 @@ class _Planner:
         return None
 
     def report_at(
-        self, call: cst.Call, rule: Rule, applicability: Applicability, message: str
+        self,
+        call: cst.Call,
+        rule: Rule,
+        applicability: Applicability,
+        message: str,
+        fixed_with: tuple[int, int] | None = None,
     ) -> None:
-        position = self.a.start(call)
+        span = self.a.positions[call]
         self.diagnostics.append(
             Diagnostic(
                 path=self.a.path,
-                line=position.line,
-                column=position.column + 1,
+                line=span.start.line,
+                column=span.start.column + 1,
                 code=rule.code,
                 message=message,
                 applicability=applicability,
+                end_line=span.end.line,
+                end_column=span.end.column + 1,
+                fixed_with=fixed_with,
+                suppressible_at=self.a.suppressible_at(call),
             )
         )
+
+    def decide(self, rule: Rule, applicability: Applicability, call: cst.Call) -> Decision:
+        """What becomes of the fix planned for the finding at ``call`` (the gate decides)."""
+        start = self.a.start(call)
+        key = SiteKey(
+            rule.code, start.line, start.column + 1, applicability, self.a.suppressible_at(call)
+        )
+        return self.gate(key)
 
     # ----------------------------------------------------------------- safety
 
@@ -2018,7 +2122,7 @@ class _Planner:
             while not self.is_free(chosen, destination, set(), inside):
                 n += 1
                 chosen = f"{base}_{n}"
-        self.a.reserved.add(chosen)
+        self.reserved.add(chosen)
         return chosen
 
     def is_free(
@@ -2031,7 +2135,7 @@ class _Planner:
         """Binding ``name`` in ``destination`` changes the meaning of no other code, and no
         binding in ``inside`` would capture the references placed there."""
         a = self.a
-        if name in a.reserved or name in _BUILTINS or keyword.iskeyword(name):
+        if name in self.reserved or name in _BUILTINS or keyword.iskeyword(name):
             return False
         if inside is not None:
             for scope in a.scopes_within(inside):

@@ -3,14 +3,27 @@
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import AnyStr, Generic
 
 import libcst as cst
 
-from fixer.analysis import analyse
-from fixer.findings import INTERNAL_ERROR, SYNTAX_ERROR, Applicability, Diagnostic, FindingsView
+from fixer import edits as text
+from fixer.analysis import Decision, Facts, SiteKey, plan, prepare
+from fixer.findings import (
+    INTERNAL_ERROR,
+    SYNTAX_ERROR,
+    UNUSED_SUPPRESSION,
+    Applicability,
+    Diagnostic,
+    FindingsView,
+    Fix,
+    TextEdit,
+)
 from fixer.names import DEFAULT_NAMES, NameTable
+from fixer.rulesets import DEFAULT_RULES, RuleSet
+from fixer.suppressions import MARKERS, Directive, Unused, comment_edits, find_directives, unused
 from fixer.transform import apply_plan
 
 
@@ -20,12 +33,14 @@ class FixResult(FindingsView, Generic[AnyStr]):
 
     ``fixed`` has the type of the input (``str`` or ``bytes``); with bytes, the encoding, a BOM
     and line endings are kept. On an error finding ``fixed`` is the input, unchanged.
+    ``diagnostics`` are the findings in force; ``suppressed`` those a comment suppresses.
     """
 
     path: str
     source: AnyStr
     fixed: AnyStr
     diagnostics: tuple[Diagnostic, ...]
+    suppressed: tuple[Diagnostic, ...] = ()
 
     @property
     def changed(self) -> bool:
@@ -71,15 +86,22 @@ def fix_source(
     *,
     names: NameTable = DEFAULT_NAMES,
     unsafe_fixes: bool = False,
+    rules: RuleSet = DEFAULT_RULES,
+    with_edits: bool = False,
 ) -> FixResult[AnyStr]:
     """Find optimizers built while tracing in ``source`` and move those that safely can.
 
     ``names`` adds a project's own optimizer and tracing names to the built-in table;
-    ``unsafe_fixes`` also applies fixes that change how a running program trains.
+    ``rules`` says which codes are in force and how their fixes count; ``unsafe_fixes`` (or
+    ``rules.unsafe_fixes``) also applies fixes that change how a running program trains.
+    ``with_edits`` attaches to each fixable finding its :class:`~fixer.findings.Fix` as text
+    edits on ``source`` (for JSON, SARIF and editors).
 
     Never raises on bad input: a syntax error, an undecodable file or an internal failure comes
     back as an error finding with the source unchanged.
     """
+    if unsafe_fixes and not rules.unsafe_fixes:
+        rules = replace(rules, unsafe_fixes=True)
     null = b"\x00" if isinstance(source, bytes) else "\x00"
     if null in source:
         line = source[: source.index(null)].count(b"\n" if isinstance(source, bytes) else "\n")
@@ -103,12 +125,14 @@ def fix_source(
         diagnostic = _error(path, SYNTAX_ERROR.code, f"cannot decode or parse: {error}")
         return FixResult(path, source, source, (diagnostic,))
     try:
-        wrapper = cst.MetadataWrapper(module, unsafe_skip_copy=True)
-        plan = analyse(wrapper, path, names, unsafe_fixes=unsafe_fixes)
-        if not plan.changes_anything:
-            return FixResult(path, source, source, plan.diagnostics)
-        fixed = _render(apply_plan(wrapper.module, plan), source)
-        cst.parse_module(fixed)
+        run = _Run(module, path, names, rules, _may_suppress(source))
+        fixed_module, fixed = module, source
+        if run.plan.changes_anything:
+            fixed_module = apply_plan(module, run.plan)
+            fixed = _render(fixed_module, source)
+            if fixed != source:
+                cst.parse_module(fixed)
+        diagnostics = run.with_fixes(fixed_module.code) if with_edits else run.marked()
     except cst.ParserSyntaxError as error:
         diagnostic = _error(
             path,
@@ -125,4 +149,214 @@ def fix_source(
             "(please report this file)",
         )
         return FixResult(path, source, source, (diagnostic,))
-    return FixResult(path, source, fixed, plan.diagnostics)
+    return FixResult(path, source, fixed, diagnostics, run.suppressed)
+
+
+def _may_suppress(source: str | bytes) -> bool:
+    data = source.encode("utf-8", "surrogatepass") if isinstance(source, str) else source
+    return any(marker in data for marker in MARKERS)
+
+
+_Key = tuple[str, int, int]  # code, line, column: one finding (and its fix) in one file
+
+
+def _key(item: Diagnostic | SiteKey) -> _Key:
+    return item.code, item.line, item.column
+
+
+class _Run:
+    """One file's analysis: the plan under the run's rules and suppressions, the findings
+    sorted into those in force and those suppressed, and (on request) each finding's fix."""
+
+    def __init__(
+        self,
+        module: cst.Module,
+        path: str,
+        names: NameTable,
+        rules: RuleSet,
+        may_suppress: bool,
+    ) -> None:
+        self.module = module
+        self.path = path
+        self.rules = rules
+        wrapper = cst.MetadataWrapper(module, unsafe_skip_copy=True)
+        self.facts: Facts = prepare(wrapper, path, names)
+        self.directives: Mapping[int, Sequence[Directive]] = (
+            find_directives(module, self.facts.positions) if may_suppress else {}
+        )
+        self.applied: set[_Key] = set()
+        self.decisions: dict[_Key, Decision] = {}
+        self.plan = plan(self.facts, self._gate)
+        self.diagnostics, self.suppressed, self.unused = self._sort_out(self.plan.diagnostics)
+        edits = comment_edits(
+            u for u in self.unused if rules.applies(UNUSED_SUPPRESSION.code, Applicability.SAFE)
+        )
+        if edits:
+            self.plan = replace(self.plan, comment_edits=edits)
+            for item in self.unused:
+                if item.directive.comment in edits:
+                    self.applied.add(_key(self._unused_diagnostic(item)))
+
+    def _gate(self, key: SiteKey) -> Decision:
+        if not self.rules.is_enabled(key.code) or self._suppressing(key.code, key.suppressible_at):
+            decision = Decision.DROP
+        elif self.rules.applies(key.code, key.applicability):
+            decision = Decision.APPLY
+            self.applied.add(_key(key))
+        else:
+            decision = Decision.HOLD
+        self.decisions[_key(key)] = decision
+        return decision
+
+    def _suppressing(self, code: str, lines: Sequence[int]) -> list[Directive]:
+        if not self.directives:
+            return []
+        return [d for line in lines for d in self.directives.get(line, ()) if d.covers(code)]
+
+    def _sort_out(
+        self, found: Sequence[Diagnostic]
+    ) -> tuple[tuple[Diagnostic, ...], tuple[Diagnostic, ...], list[Unused]]:
+        rules = self.rules
+        active: list[Diagnostic] = []
+        suppressed: list[Diagnostic] = []
+        used: dict[Directive, set[str]] = {}
+        for diagnostic in found:
+            if not rules.is_enabled(diagnostic.code):
+                continue
+            diagnostic = replace(
+                diagnostic,
+                applicability=rules.applicability(diagnostic.code, diagnostic.applicability),
+            )
+            hits = self._suppressing(diagnostic.code, diagnostic.suppressible_at)
+            for hit in hits:
+                used.setdefault(hit, set()).add(diagnostic.code)
+            if hits:
+                suppressed.append(replace(diagnostic, suppressed_by=hits[0].text))
+            else:
+                active.append(diagnostic)
+        idle: list[Unused] = []
+        if rules.report_unused_ignores and rules.is_enabled(UNUSED_SUPPRESSION.code):
+            for line in sorted(self.directives):
+                for directive in self.directives[line]:
+                    item = unused(directive, used.get(directive, set()))
+                    if item is not None:
+                        idle.append(item)
+                        active.append(self._unused_diagnostic(item))
+        active.sort(key=lambda d: (d.line, d.column, d.code))
+        return tuple(active), tuple(suppressed), idle
+
+    def _unused_diagnostic(self, item: Unused) -> Diagnostic:
+        directive = item.directive
+        return Diagnostic(
+            path=self.path,
+            line=directive.line,
+            column=directive.column,
+            code=UNUSED_SUPPRESSION.code,
+            message=item.message,
+            applicability=self.rules.applicability(UNUSED_SUPPRESSION.code, Applicability.SAFE),
+            end_line=directive.line,
+            end_column=directive.end_column,
+        )
+
+    # ------------------------------------------------------------------ fixes as edits
+
+    def _text_with(self, keys: Collection[_Key]) -> str:
+        """The fixed text with only the fixes of ``keys`` made (whatever their safety)."""
+
+        def gate(key: SiteKey) -> Decision:
+            if _key(key) in keys:
+                return Decision.APPLY
+            if self.decisions.get(_key(key)) is Decision.DROP:
+                return Decision.DROP
+            return Decision.HOLD  # as in the run itself: the names it takes stay taken
+
+        subset = plan(self.facts, gate)
+        comments = comment_edits(u for u in self.unused if _key(self._unused_diagnostic(u)) in keys)
+        if comments:
+            subset = replace(subset, comment_edits=comments)
+        return apply_plan(self.module, subset).code
+
+    def marked(self) -> tuple[Diagnostic, ...]:
+        """The findings in force, each fixable one with a :class:`Fix` that says whether this
+        run applied it, without edits (computing them costs a plan per fix)."""
+        position_of = {(d.line, d.column): _key(d) for d in self.diagnostics}
+        out: list[Diagnostic] = []
+        for diagnostic in self.diagnostics:
+            if diagnostic.applicability is not Applicability.NONE:
+                key = _key(diagnostic)
+                if diagnostic.fixed_with is not None:
+                    key = position_of.get(diagnostic.fixed_with, key)
+                fix = Fix(0, diagnostic.applicability, (), key in self.applied)
+                diagnostic = replace(diagnostic, fix=fix)
+            out.append(diagnostic)
+        return tuple(out)
+
+    def with_fixes(self, fixed_text: str) -> tuple[Diagnostic, ...]:
+        """The findings in force, each fixable one with its :class:`Fix`."""
+        before = self.module.code
+        fixable = [
+            _key(d)
+            for d in self.diagnostics
+            if d.applicability is not Applicability.NONE and d.fixed_with is None
+        ]
+        applied = [k for k in fixable if k in self.applied]
+        held = [k for k in fixable if k not in self.applied]
+        groups: list[tuple[list[_Key], tuple[TextEdit, ...]]]
+        if len(applied) == 1:
+            groups = [(applied, text.text_edits(before, fixed_text))]
+        else:
+            groups = self._groups(applied, before, fixed_text) if applied else []
+        for key in held:
+            groups.append(([key], text.text_edits(before, self._text_with({key}))))
+        fix_of: dict[_Key, Fix] = {}
+        groups.sort(key=lambda group: min(k[1:] for k in group[0]))
+        for number, (members, edits) in enumerate(groups, start=1):
+            for key in members:
+                fix_of[key] = Fix(number, Applicability.NONE, edits, key in self.applied)
+        out: list[Diagnostic] = []
+        position_of = {(d.line, d.column): _key(d) for d in self.diagnostics}
+        for diagnostic in self.diagnostics:
+            key = _key(diagnostic)
+            if diagnostic.fixed_with is not None:
+                key = position_of.get(diagnostic.fixed_with, key)
+            fix = fix_of.get(key)
+            if fix is not None and fix.edits:
+                fix = replace(fix, applicability=diagnostic.applicability)
+                diagnostic = replace(diagnostic, fix=fix)
+            out.append(diagnostic)
+        return tuple(out)
+
+    def _groups(
+        self, applied: list[_Key], before: str, fixed_text: str
+    ) -> list[tuple[list[_Key], tuple[TextEdit, ...]]]:
+        """Fixes that can be applied each on its own, and groups of fixes that cannot (their
+        edits touch): together they must reproduce ``fixed_text`` exactly, else all applied
+        fixes become one group."""
+        alone = {key: text.text_edits(before, self._text_with({key})) for key in applied}
+        parent = {key: key for key in applied}
+
+        def root(key: _Key) -> _Key:
+            while parent[key] != key:
+                key = parent[key]
+            return key
+
+        for i, first in enumerate(applied):
+            for second in applied[i + 1 :]:
+                if text.touching(alone[first], alone[second]):
+                    parent[root(second)] = root(first)
+        members: dict[_Key, list[_Key]] = {}
+        for key in applied:
+            members.setdefault(root(key), []).append(key)
+        groups: list[tuple[list[_Key], tuple[TextEdit, ...]]] = []
+        for keys in members.values():
+            if len(keys) == 1:
+                groups.append((keys, alone[keys[0]]))
+            else:
+                groups.append((keys, text.text_edits(before, self._text_with(set(keys)))))
+        every = [edit for _, edits in groups for edit in edits]
+        try:
+            if text.apply_edits(before, every) == fixed_text:
+                return groups
+        except ValueError:
+            pass
+        return [(list(applied), text.text_edits(before, fixed_text))]

@@ -119,6 +119,30 @@ class _PlanApplier(cst.CSTTransformer):
             return updated_node
         return _expression(reference, updated_node.lpar, updated_node.rpar)
 
+    # ------------------------------------------------------------- comments
+
+    def leave_TrailingWhitespace(
+        self, original_node: cst.TrailingWhitespace, updated_node: cst.TrailingWhitespace
+    ) -> cst.TrailingWhitespace:
+        comment = original_node.comment
+        if comment is None or comment not in self.plan.comment_edits:
+            return updated_node
+        text = self.plan.comment_edits[comment]
+        if text is None:
+            return updated_node.with_changes(whitespace=cst.SimpleWhitespace(""), comment=None)
+        return updated_node.with_changes(comment=cst.Comment(text))
+
+    def leave_EmptyLine(
+        self, original_node: cst.EmptyLine, updated_node: cst.EmptyLine
+    ) -> cst.EmptyLine | cst.RemovalSentinel:
+        comment = original_node.comment
+        if comment is None or comment not in self.plan.comment_edits:
+            return updated_node
+        text = self.plan.comment_edits[comment]
+        if text is None:
+            return cst.RemovalSentinel.REMOVE
+        return updated_node.with_changes(comment=cst.Comment(text))
+
     # ------------------------------------------------------------- statements
 
     def leave_SimpleStatementLine(

@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 
 from fixer import fix_source
+from fixer.config import load_config
+from fixer.rulesets import DEFAULT_RULES, RuleSet
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 CASES = sorted(p for p in FIXTURES.iterdir() if (p / "input.py").is_file())
@@ -22,10 +24,17 @@ def test_there_are_enough_cases() -> None:
     assert prefixes == {"hoist", "keep", "report"}, prefixes
 
 
+def _rules(case: Path) -> RuleSet:
+    """A case's own ``fixer.toml`` (e.g. ``report-unused-ignores = true``), as the CLI reads it."""
+    config = case / "fixer.toml"
+    return load_config(config).rules_for(case / "input.py") if config.exists() else DEFAULT_RULES
+
+
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.name)
 def test_fixture(case: Path, update_goldens: bool) -> None:
     source = (case / "input.py").read_bytes()
-    result = fix_source(source, "input.py")
+    rules = _rules(case)
+    result = fix_source(source, "input.py", rules=rules)
     diagnostics = _render(result.diagnostics)
     expected_path = case / "expected.py"
     diagnostics_path = case / "diagnostics.txt"
@@ -37,7 +46,7 @@ def test_fixture(case: Path, update_goldens: bool) -> None:
     assert result.fixed == expected_path.read_bytes()
     assert diagnostics == diagnostics_path.read_bytes()
 
-    unsafe = fix_source(source, "input.py", unsafe_fixes=True)
+    unsafe = fix_source(source, "input.py", unsafe_fixes=True, rules=rules)
     unsafe_path = case / "expected_unsafe.py"
     if update_goldens:
         if unsafe.fixed != result.fixed:
@@ -62,12 +71,13 @@ def test_fixture(case: Path, update_goldens: bool) -> None:
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.name)
 def test_expected_is_a_fixed_point(case: Path) -> None:
     expected = (case / "expected.py").read_bytes()
-    again = fix_source(expected, "expected.py")
+    rules = _rules(case)
+    again = fix_source(expected, "expected.py", rules=rules)
     assert again.fixed == expected
     assert not again.fixable, [d.render() for d in again.fixable]
     unsafe_path = case / "expected_unsafe.py"
     if unsafe_path.exists():
         unsafe = unsafe_path.read_bytes()
-        again_unsafe = fix_source(unsafe, "expected_unsafe.py", unsafe_fixes=True)
+        again_unsafe = fix_source(unsafe, "expected_unsafe.py", unsafe_fixes=True, rules=rules)
         assert again_unsafe.fixed == unsafe
         assert not [d for d in again_unsafe.diagnostics if d.applicability.name != "NONE"]
