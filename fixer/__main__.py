@@ -1,3 +1,3 @@
-from fixer.cli import app
+from fixer.cli import entry
 
-app(prog_name="fixer")
+entry()

@@ -1,33 +1,47 @@
-"""The command line: options, exit codes, and the only place that prints."""
+"""The command line: options, exit codes, and the only place that prints.
+
+Two commands share the ``fixer`` program: ``fixer [OPTIONS] PATH...`` (check and fix) and
+``fixer rule CODE`` (a rule's documentation). ``fixer rule ...`` is the documentation command
+unless a file or folder named ``rule`` exists here and the words after it are not rule codes;
+``fixer ./rule`` always means the path. Keeping the check command implicit keeps every existing
+``fixer PATH`` and ``fixer --diff PATH`` invocation working.
+"""
 
 from __future__ import annotations
 
 import os
+import re
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from enum import Enum, IntEnum
 from pathlib import Path
-from typing import Annotated, Any, Optional, TextIO
+from typing import IO, Annotated, Optional
 
 import typer
 
 from fixer import __version__
-from fixer.config import ConfigError, find_config, load_config
+from fixer.config import Config, ConfigError, Overrides, Resolver, parse_per_file_ignores
 from fixer.files import (
     DEFAULT_EXCLUDES,
     PathError,
     Selection,
     SourceFile,
     in_shard,
+    is_excluded,
     iter_discover,
     repository_relative,
     write_atomic,
 )
-from fixer.report import file_record, json_document, json_line, summary, unified_diff
-from fixer.runner import FileOutcome, RunSettings, default_jobs, run
+from fixer.findings import Diagnostic
+from fixer.output import Emitter, FileReport, RunInfo, make_emitter
+from fixer.report import summary, unified_diff
+from fixer.rulesets import Layer, PerFileIgnore, SelectorError, expand_all
+from fixer.runner import FileOutcome, FileResult, RunSettings, default_jobs, process, run
 
 app = typer.Typer(add_completion=False, rich_markup_mode=None)
+rule_app = typer.Typer(add_completion=False, rich_markup_mode=None)
 
 
 class Exit(IntEnum):
@@ -48,12 +62,24 @@ def _err(text: str) -> None:
     typer.echo(text, err=True)
 
 
+class _Failed(Exception):
+    """A usage or set-up error: printed as ``fixer: error: <message>``, exit 2."""
+
+
 class OutputFormat(str, Enum):
-    """How findings are printed on stdout."""
+    """``--format``: one renderer each in ``fixer/output/`` (``FORMATS``)."""
 
     TEXT = "text"
-    JSON = "json"  # one document
-    JSON_LINES = "json-lines"  # one object per file and line: shards concatenate
+    JSON = "json"
+    JSON_LINES = "json-lines"
+    SARIF = "sarif"
+    GITHUB = "github"
+    GITLAB = "gitlab"
+
+
+class RuleFormat(str, Enum):
+    TEXT = "text"
+    JSON = "json"
 
 
 def _check_shard(value: Optional[str]) -> Optional[str]:  # noqa: UP045 - see `version`
@@ -107,14 +133,40 @@ def _progress(total: int, mode: str) -> Iterator[Callable[[], None]]:
         yield lambda: progress.advance(task)
 
 
+def _selectors(values: Optional[list[str]]) -> tuple[str, ...] | None:  # noqa: UP045
+    """``--select A,B --select C`` as ``(A, B, C)``; checked against the known codes."""
+    if values is None:
+        return None
+    selectors = tuple(part.strip() for value in values for part in value.split(",") if part.strip())
+    try:
+        expand_all(selectors)
+    except SelectorError as error:
+        raise _Failed(str(error)) from None
+    return selectors
+
+
+def _per_file(values: Optional[list[str]]) -> tuple[tuple[str, tuple[str, ...]], ...] | None:  # noqa: UP045
+    if values is None:
+        return None
+    pairs = []
+    for value in values:
+        glob, colon, codes = value.rpartition(":")
+        if not colon or not glob:
+            raise _Failed(
+                f"--per-file-ignores expects GLOB:CODES, e.g. 'tests/*:TFO003'; got {value!r}"
+            )
+        pairs.append((glob, tuple(c.strip() for c in codes.split(",") if c.strip())))
+    return tuple(pairs)
+
+
 @app.command()
 def main(
     paths: Annotated[
-        list[str],
+        Optional[list[str]],  # noqa: UP045 - see `version`
         typer.Argument(
             help="Files or directories (searched for *.py).", metavar="PATH...", show_default=False
         ),
-    ],
+    ] = None,
     diff: Annotated[
         bool, typer.Option("--diff", help="Print the fixes as a unified diff; write nothing.")
     ] = False,
@@ -123,19 +175,90 @@ def main(
         bool, typer.Option("--check", help="List the files that would change; write nothing.")
     ] = False,
     unsafe_fixes: Annotated[
-        bool,
+        Optional[bool],  # noqa: UP045 - see `version`
         typer.Option(
-            "--unsafe-fixes",
+            "--unsafe-fixes/--no-unsafe-fixes",
             help="Also apply fixes that change how a working program trains (review them).",
+            show_default=False,
         ),
-    ] = False,
+    ] = None,
     output_format: Annotated[
         OutputFormat,
         typer.Option(
             "--format",
-            help="text; json: one document; json-lines: one object per file and line.",
+            help="text, json, json-lines (one record a file), sarif, github (annotations), "
+            "gitlab (Code Quality).",
         ),
     ] = OutputFormat.TEXT,
+    output_file: Annotated[
+        Optional[Path],  # noqa: UP045 - see `version`
+        typer.Option(
+            "--output-file",
+            "-o",
+            metavar="FILE",
+            help="Write the findings (in --format) to FILE; stdout stays free for --diff.",
+        ),
+    ] = None,
+    statistics: Annotated[
+        bool,
+        typer.Option("--statistics", help="Print how many findings of each code, not each one."),
+    ] = False,
+    select: Annotated[
+        Optional[list[str]],  # noqa: UP045 - see `version`
+        typer.Option(
+            "--select", metavar="CODES", help="Codes or prefixes in force (comma-separated)."
+        ),
+    ] = None,
+    ignore: Annotated[
+        Optional[list[str]],  # noqa: UP045 - see `version`
+        typer.Option("--ignore", metavar="CODES", help="Codes or prefixes to leave out."),
+    ] = None,
+    per_file_ignores: Annotated[
+        Optional[list[str]],  # noqa: UP045 - see `version`
+        typer.Option(
+            "--per-file-ignores",
+            metavar="GLOB:CODES",
+            help="Codes to leave out for matching files; replaces the configured ones.",
+        ),
+    ] = None,
+    extend_safe_fixes: Annotated[
+        Optional[list[str]],  # noqa: UP045 - see `version`
+        typer.Option(
+            "--extend-safe-fixes", metavar="CODES", help="Treat these codes' unsafe fixes as safe."
+        ),
+    ] = None,
+    extend_unsafe_fixes: Annotated[
+        Optional[list[str]],  # noqa: UP045 - see `version`
+        typer.Option(
+            "--extend-unsafe-fixes",
+            metavar="CODES",
+            help="Treat these codes' safe fixes as unsafe.",
+        ),
+    ] = None,
+    report_unused_ignores: Annotated[
+        Optional[bool],  # noqa: UP045 - see `version`
+        typer.Option(
+            "--report-unused-ignores/--no-report-unused-ignores",
+            help="Report suppression comments that suppress nothing (TFO100).",
+            show_default=False,
+        ),
+    ] = None,
+    stdin_filename: Annotated[
+        Optional[str],  # noqa: UP045 - see `version`
+        typer.Option(
+            "--stdin-filename",
+            metavar="PATH",
+            help="Read the source from stdin, as the file PATH (configuration, messages).",
+        ),
+    ] = None,
+    changed_since: Annotated[
+        Optional[str],  # noqa: UP045 - see `version`
+        typer.Option(
+            "--changed-since",
+            metavar="REF",
+            help="Only files changed since the merge base with git REF (and uncommitted ones).",
+        ),
+    ] = None,
     jobs: Annotated[
         Optional[int],  # noqa: UP045 - see `version`
         typer.Option(
@@ -169,6 +292,14 @@ def main(
             "--extend-exclude", metavar="PATTERN", help="Like --exclude, but adds to them."
         ),
     ] = None,
+    force_exclude: Annotated[
+        Optional[bool],  # noqa: UP045 - see `version`
+        typer.Option(
+            "--force-exclude/--no-force-exclude",
+            help="Apply the exclusions to files named on the command line too (pre-commit).",
+            show_default=False,
+        ),
+    ] = None,
     include_generated: Annotated[
         bool,
         typer.Option(
@@ -180,7 +311,8 @@ def main(
         typer.Option(
             "--config",
             metavar="FILE",
-            help="Read [tool.fixer] from FILE [default: the nearest pyproject.toml with one].",
+            help="Use FILE for every path [default: the nearest fixer.toml or pyproject.toml "
+            "with [tool.fixer] above each file].",
         ),
     ] = None,
     version: Annotated[
@@ -194,150 +326,460 @@ def main(
     "ValueError: tf.function only supports singleton tf.Variables created on the first call".
     fixer builds it once outside the traced body. Without options it reports findings.
 
+    Suppress a finding with "# fixer: ignore[TFO001]" (or "# noqa: TFO001") on its line or on
+    the def or loop line. "fixer rule TFO001" explains a code; "fixer rule --all" lists them.
+
     Exit status: 0 nothing to do, 1 findings or changes, 2 a file or the command failed.
     """
-    if sum((diff, write, check)) > 1:
-        _err("fixer: error: choose one of --diff, --write and --check")
-        raise typer.Exit(Exit.ERROR)
-    mode = "diff" if diff else "write" if write else "check" if check else "report"
-    as_json = output_format is not OutputFormat.TEXT
-    if as_json and mode == "diff":
-        _err("fixer: error: --format json and json-lines do not combine with --diff")
-        raise typer.Exit(Exit.ERROR)
+    format_name = str(output_format.value)
     try:
-        project = load_config(config or find_config(paths))
-    except ConfigError as error:
+        options = _Options(
+            paths=list(paths or []),
+            mode=_mode(diff, write, check),
+            format_name=format_name,
+            output_file=output_file,
+            statistics=statistics,
+            stdin_filename=stdin_filename,
+            changed_since=changed_since,
+            overrides=Overrides(
+                layer=Layer(
+                    select=_selectors(select),
+                    ignore=_selectors(ignore) or (),
+                    extend_safe_fixes=_selectors(extend_safe_fixes) or (),
+                    extend_unsafe_fixes=_selectors(extend_unsafe_fixes) or (),
+                ),
+                per_file_ignores=_parsed_per_file(_per_file(per_file_ignores)),
+                unsafe_fixes=unsafe_fixes,
+                report_unused_ignores=report_unused_ignores,
+                force_exclude=force_exclude,
+            ),
+            exclude=tuple(exclude) if exclude else None,
+            extend_exclude=tuple(extend_exclude or ()),
+            include_generated=include_generated,
+            config=config,
+            jobs=jobs or default_jobs(),
+            shard=None if shard is None else _parse_shard(shard),
+        )
+        code = _Command(options).run()
+    except _Failed as error:
         _err(f"fixer: error: {error}")
         raise typer.Exit(Exit.ERROR) from None
-    settings = RunSettings(
-        names=project.names(), unsafe_fixes=unsafe_fixes, include_generated=include_generated
-    )
-    selection = Selection(
-        exclude=tuple(exclude or ())
-        or (DEFAULT_EXCLUDES if project.exclude is None else project.exclude),
-        extend_exclude=(*project.extend_exclude, *(extend_exclude or ())),
-        root=project.root,
+    raise typer.Exit(code)
+
+
+def _parsed_per_file(
+    pairs: tuple[tuple[str, tuple[str, ...]], ...] | None,
+) -> tuple[PerFileIgnore, ...] | None:
+    if pairs is None:
+        return None
+    try:
+        return parse_per_file_ignores(pairs)
+    except SelectorError as error:
+        raise _Failed(f"--per-file-ignores: {error}") from None
+
+
+def _mode(diff: bool, write: bool, check: bool) -> str:
+    if sum((diff, write, check)) > 1:
+        raise _Failed("choose one of --diff, --write and --check")
+    return "diff" if diff else "write" if write else "check" if check else "report"
+
+
+class _Options:
+    """The command line, checked."""
+
+    def __init__(
+        self,
+        *,
+        paths: list[str],
+        mode: str,
+        format_name: str,
+        output_file: Path | None,
+        statistics: bool,
+        stdin_filename: str | None,
+        changed_since: str | None,
+        overrides: Overrides,
+        exclude: tuple[str, ...] | None,
+        extend_exclude: tuple[str, ...],
+        include_generated: bool,
+        config: Path | None,
+        jobs: int,
+        shard: tuple[int, int] | None,
+    ) -> None:
+        self.paths = paths
+        self.mode = mode
+        self.format_name = format_name
+        self.output_file = output_file
+        self.statistics = statistics
+        self.stdin_filename = stdin_filename
+        self.changed_since = changed_since
+        self.overrides = overrides
+        self.exclude = exclude
+        self.extend_exclude = extend_exclude
+        self.include_generated = include_generated
+        self.config = config
+        self.jobs = jobs
+        self.shard = shard
+        if stdin_filename is None and not paths:
+            raise _Failed("no paths given (try `fixer .`, or --stdin-filename PATH)")
+        if stdin_filename is not None and paths:
+            raise _Failed("--stdin-filename reads stdin: give no other paths")
+        if statistics and format_name not in ("text", "json"):
+            raise _Failed("--statistics prints text or json; choose one of those with --format")
+        # What already uses stdout: diffs, file names (--check), the fixed source (stdin --write).
+        stdout_taken = mode in ("diff", "check") or (stdin_filename is not None and mode == "write")
+        if stdout_taken and format_name != "text" and output_file is None:
+            raise _Failed(
+                f"--format {format_name} and --{mode} both write to stdout: add --output-file "
+                "FILE for the findings"
+            )
+
+
+def _report_stream_is_stderr(options: _Options) -> bool:
+    """Text findings go to stderr when stdout carries something else and no file was named."""
+    if options.output_file is not None or options.format_name != "text":
+        return False
+    return options.mode in ("diff", "check") or (
+        options.stdin_filename is not None and options.mode == "write"
     )
 
-    part = None if shard is None else _parse_shard(shard)
-    path_errors: list[PathError] = []
 
-    def selected() -> Iterator[SourceFile]:
+class _Totals:
+    def __init__(self) -> None:
+        self.findings = self.fixable = self.unsafe = 0
+        self.changed_files = self.generated = self.errors = 0
+        self.checked: list[str] = []
+        self.by_code: Counter[str] = Counter()
+
+
+class _Command:
+    """One run of the check command: select files, process them, render, write, sum up."""
+
+    def __init__(self, options: _Options) -> None:
+        self.options = options
+        try:
+            self.resolver = Resolver(options.config, options.overrides)
+            self.base = self.resolver.for_folder(Path.cwd())
+        except ConfigError as error:
+            raise _Failed(str(error)) from None
+        self.totals = _Totals()
+        self.all_findings: list[Diagnostic] = []
+        self.unsafe_shown = bool(options.overrides.unsafe_fixes) or self.base.unsafe_fixes
+
+    # ----------------------------------------------------------------- selection
+
+    def selection_for(self, config: Config) -> Selection:
+        options = self.options
+        if options.exclude is not None:
+            exclude = options.exclude
+        else:
+            exclude = DEFAULT_EXCLUDES if config.exclude is None else config.exclude
+        return Selection(
+            exclude=exclude,
+            extend_exclude=(*config.extend_exclude, *options.extend_exclude),
+            root=config.root,
+            nested=self._nested,
+        )
+
+    def _nested(self, folder: Path) -> Selection | None:
+        own = self.resolver.own(folder)
+        return None if own is None else self.selection_for(own)
+
+    def files(self, path_errors: list[PathError]) -> Iterator[SourceFile]:
         """The files to process (work on them starts while the walk goes on)."""
-        for item in iter_discover(paths, selection):
+        options = self.options
+        changed = self._changed()
+        for item in iter_discover(options.paths, self.selection_for(self.base)):
             path = Path(item.path) if isinstance(item, PathError) else item.path
-            if part is not None and not in_shard(path, *part):
+            if options.shard is not None and not in_shard(path, *options.shard):
                 continue
             if isinstance(item, PathError):
                 path_errors.append(item)
-            else:
-                yield item
-
-    outcomes = run(selected(), settings, jobs or default_jobs())
-    records: list[dict[str, Any]] = []
-    checked: list[str] = []
-
-    def record(item: dict[str, Any]) -> None:
-        if output_format is OutputFormat.JSON_LINES:
-            sys.stdout.write(json_line(item))
-        else:
-            records.append(item)
-
-    errors = 0
-    for path_error in path_errors:
-        _err(f"fixer: error: {path_error.path}: {path_error.message}")
-        errors += 1
-        if as_json:
-            record(file_record(path_error.path, error=path_error.message))
-
-    findings = fixable = unsafe = changed_files = generated = 0
-    with _progress(outcomes.total, mode) as advance:
-        stdout = sys.stdout  # after the progress bar, if any, has taken over the terminal
-        for outcome in outcomes:
-            advance()
-            if outcome.generated:
-                generated += 1
                 continue
-            checked.append(outcome.shown)
-            if outcome.result is None:
-                _err(f"fixer: error: {outcome.shown}: cannot read: {outcome.read_error}")
-                errors += 1
-                if as_json:
-                    record(file_record(outcome.shown, error=f"cannot read: {outcome.read_error}"))
+            if changed is not None and path.resolve() not in changed:
                 continue
-            result = outcome.result
-            if result.errors:
-                for diagnostic in result.errors:
-                    _err(f"fixer: error: {diagnostic.render()}")
-                errors += 1
-                if as_json:
-                    record(file_record(outcome.shown, result.diagnostics))
-                continue
-            findings += len(result.diagnostics)
-            fixable += len(result.fixable)
-            unsafe += len(result.unsafe)
             try:
-                if as_json:
-                    if mode == "write" and result.changed:
-                        write_atomic(outcome.path, result.fixed)
-                    record(file_record(outcome.shown, result.diagnostics, changed=result.changed))
-                else:
-                    _emit(mode, outcome, stdout, unsafe_fixes)
-            except OSError as error:
-                _err(f"fixer: error: {outcome.shown}: cannot write: {error.strerror or error}")
-                errors += 1
+                config = self.resolver.for_file(path)
+            except ConfigError as error:
+                raise _Failed(str(error)) from None
+            if (
+                item.explicit
+                and config.force_exclude
+                and is_excluded(path, self.selection_for(config))
+            ):
                 continue
-            if result.changed:
-                changed_files += 1
+            yield SourceFile(
+                path, item.explicit, names=config.names(), rules=config.rules_for(path)
+            )
 
-    counts = {
-        "files": outcomes.total - generated,
-        "findings": findings,
-        "fixable": fixable,
-        "errors": errors,
-        "changed_files": changed_files,
-    }
-    if output_format is OutputFormat.JSON:
-        sys.stdout.write(json_document(records, checked, {**counts, "generated": generated}))
-    _err(
-        summary(
-            **counts,
-            mode=mode,
-            unsafe=unsafe,
-            unsafe_applied=unsafe_fixes,
-            generated=generated,
+    def _changed(self) -> set[Path] | None:
+        if self.options.changed_since is None:
+            return None
+        from fixer.changed import ChangedFilesError, changed_files
+
+        try:
+            found = changed_files(self.options.changed_since, Path.cwd())
+        except ChangedFilesError as error:
+            raise _Failed(str(error)) from None
+        return {path.resolve() for path in found}
+
+    # ----------------------------------------------------------------- running
+
+    def settings(self) -> RunSettings:
+        options = self.options
+        return RunSettings(
+            names=self.base.names(),
+            unsafe_fixes=False,  # carried by each file's rule set
+            include_generated=options.include_generated,
+            with_edits=options.format_name in ("json", "json-lines", "sarif"),
         )
-    )
-    if errors:
-        raise typer.Exit(Exit.ERROR)
-    raise typer.Exit(Exit.FINDINGS if findings or changed_files else Exit.CLEAN)
 
+    def run(self) -> int:
+        options = self.options
+        with ExitStack() as stack:
+            report_to: IO[str]
+            if options.output_file is not None:
+                try:
+                    report_to = stack.enter_context(
+                        options.output_file.open("w", encoding="utf-8", newline="")
+                    )
+                except OSError as error:
+                    raise _Failed(
+                        f"cannot write {options.output_file}: {error.strerror or error}"
+                    ) from None
+            elif _report_stream_is_stderr(options):
+                report_to = sys.stderr
+            else:
+                report_to = sys.stdout
+            if options.stdin_filename is not None:
+                outcomes: Sequence[FileOutcome] = self._stdin_outcome()
+                total = len(outcomes)
+                path_errors: list[PathError] = []
+                return self._render(outcomes, total, path_errors, report_to)
+            path_errors = []
+            batch = run(self.files(path_errors), self.settings(), options.jobs)
+            return self._render(batch, batch.total, path_errors, report_to)
+        raise AssertionError("unreachable")
 
-def _emit(mode: str, outcome: FileOutcome, stdout: TextIO, unsafe_fixes: bool) -> None:
-    """Print (or write) one file's outcome in the chosen mode."""
-    result = outcome.result
-    assert result is not None
-    applied = {*result.fixable, *(result.unsafe if unsafe_fixes else ())}
-    unfixed = [d for d in result.diagnostics if d not in applied]
-    if mode == "report":
-        for diagnostic in result.diagnostics:
-            stdout.write(diagnostic.render() + "\n")
-        return
-    if mode == "write":
+    def _stdin_outcome(self) -> list[FileOutcome]:
+        options = self.options
+        assert options.stdin_filename is not None
+        path = Path(options.stdin_filename)
+        data = sys.stdin.buffer.read()
+        try:
+            config = self.resolver.for_file(path)
+        except ConfigError as error:
+            raise _Failed(str(error)) from None
+        shown = options.stdin_filename
+        if config.force_exclude and is_excluded(path, self.selection_for(config)):
+            return [FileOutcome(path, shown, FileResult(shown, (), data, data, parsed=False))]
+        outcome = process(
+            path,
+            self.settings(),
+            explicit=True,
+            names=config.names(),
+            rules=config.rules_for(path),
+            shown=shown,
+            data=data,
+        )
+        if outcome.result is not None and not outcome.result.source:
+            # Unchanged results travel without their bytes; stdin --write echoes them.
+            result = outcome.result
+            outcome = FileOutcome(
+                path,
+                shown,
+                FileResult(shown, result.diagnostics, data, data, result.parsed, result.suppressed),
+            )
+        return [outcome]
+
+    def _render(
+        self,
+        outcomes: Iterable[FileOutcome],
+        total: int,
+        path_errors: list[PathError],
+        report_to: IO[str],
+    ) -> int:
+        options = self.options
+        totals = self.totals
+        emitter = make_emitter(options.format_name, only_unfixed=options.mode != "report")
+        listing = not options.statistics
+
+        def emit(text: str) -> None:
+            if text and listing:
+                report_to.write(text)
+                report_to.flush()
+
+        for path_error in path_errors:
+            _err(f"fixer: error: {path_error.path}: {path_error.message}")
+            totals.errors += 1
+            emit(emitter.file(FileReport(path_error.path, error=path_error.message)))
+
+        with _progress(total, options.mode) as advance:
+            stdout = sys.stdout
+            for outcome in outcomes:
+                advance()
+                self._one(outcome, stdout, emit, emitter)
+
+        counts = {
+            "files": total - totals.generated,
+            "findings": totals.findings,
+            "fixable": totals.fixable,
+            "errors": totals.errors,
+            "changed_files": totals.changed_files,
+        }
+        info = RunInfo(
+            tuple(totals.checked), {**counts, "generated": totals.generated}, options.mode
+        )
+        emit(emitter.finish(info))
+        if options.statistics:
+            from fixer.output.statistics import render_statistics
+
+            report_to.write(render_statistics(self.all_findings, options.format_name))
+            report_to.flush()
+        _err(
+            summary(
+                **counts,
+                mode=options.mode,
+                unsafe=totals.unsafe,
+                unsafe_applied=self.unsafe_shown,
+                generated=totals.generated,
+            )
+        )
+        if totals.errors:
+            return Exit.ERROR
+        return Exit.FINDINGS if totals.findings or totals.changed_files else Exit.CLEAN
+
+    def _one(
+        self,
+        outcome: FileOutcome,
+        stdout: IO[str],
+        emit: Callable[[str], None],
+        emitter: Emitter,
+    ) -> None:
+        options = self.options
+        totals = self.totals
+        file_ = emitter.file
+        if outcome.generated:
+            totals.generated += 1
+            return
+        totals.checked.append(outcome.shown)
+        if outcome.result is None:
+            message = f"cannot read: {outcome.read_error}"
+            _err(f"fixer: error: {outcome.shown}: {message}")
+            totals.errors += 1
+            emit(file_(FileReport(outcome.shown, error=message)))
+            return
+        result = outcome.result
+        if result.errors:
+            for diagnostic in result.errors:
+                _err(f"fixer: error: {diagnostic.render()}")
+            totals.errors += 1
+            emit(file_(FileReport(outcome.shown, result.diagnostics, result.suppressed)))
+            if options.stdin_filename is not None and options.mode == "write":
+                self._write_stdout(result.source)
+            return
+        totals.findings += len(result.diagnostics)
+        totals.fixable += len(result.fixable)
+        totals.unsafe += len(result.unsafe)
+        self.all_findings.extend(result.diagnostics)
+        emit(
+            file_(
+                FileReport(
+                    outcome.shown, result.diagnostics, result.suppressed, changed=result.changed
+                )
+            )
+        )
+        try:
+            self._act(outcome, result, stdout)
+        except OSError as error:
+            _err(f"fixer: error: {outcome.shown}: cannot write: {error.strerror or error}")
+            totals.errors += 1
+            return
         if result.changed:
-            write_atomic(outcome.path, result.fixed)
-        for diagnostic in unfixed:
-            stdout.write(diagnostic.render() + "\n")
-        return
-    for diagnostic in unfixed:
-        _err(diagnostic.render())
-    if not result.changed:
-        return
-    if mode == "check":
-        stdout.write(f"{outcome.shown}\n")
-        return
-    stdout.flush()
-    stdout.buffer.write(
-        unified_diff(result.source, result.fixed, repository_relative(outcome.path))
-    )
-    stdout.buffer.flush()
+            totals.changed_files += 1
+
+    def _act(self, outcome: FileOutcome, result: FileResult, stdout: IO[str]) -> None:
+        """What the mode does with one file besides listing its findings."""
+        mode = self.options.mode
+        if mode == "write":
+            if self.options.stdin_filename is not None:
+                self._write_stdout(result.fixed if result.changed else result.source)
+            elif result.changed:
+                write_atomic(outcome.path, result.fixed)
+            return
+        if not result.changed:
+            return
+        if mode == "check":
+            stdout.write(f"{outcome.shown}\n")
+            stdout.flush()
+        elif mode == "diff":
+            shown = (
+                outcome.shown
+                if self.options.stdin_filename is not None
+                else repository_relative(outcome.path)
+            )
+            self._write_stdout(unified_diff(result.source, result.fixed, shown))
+
+    @staticmethod
+    def _write_stdout(data: bytes) -> None:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+
+
+# --------------------------------------------------------------------------- fixer rule
+
+_CODE = re.compile(r"TFO\d{3}", re.IGNORECASE)
+
+
+@rule_app.command()
+def rule(
+    codes: Annotated[
+        Optional[list[str]],  # noqa: UP045 - see `version`
+        typer.Argument(help="Rule codes, e.g. TFO001.", metavar="CODE...", show_default=False),
+    ] = None,
+    all_rules: Annotated[bool, typer.Option("--all", help="Every rule.")] = False,
+    output_format: Annotated[
+        RuleFormat, typer.Option("--format", help="text or json.")
+    ] = RuleFormat.TEXT,
+) -> None:
+    """Explain a rule: what it catches, why it is a bug, when its fix is safe, an example.
+
+    "fixer rule --all" lists every rule (with --format json, as JSON).
+    """
+    from fixer.explain import find_rule, render_rule, render_rule_list, render_rules_json
+    from fixer.findings import RULES
+
+    wanted = []
+    for code in codes or []:
+        found = find_rule(code)
+        if found is None:
+            _err(f"fixer: error: unknown rule `{code}` (see `fixer rule --all`)")
+            raise typer.Exit(Exit.ERROR)
+        wanted.append(found)
+    if all_rules or not wanted:
+        wanted = list(RULES)
+    if output_format is RuleFormat.JSON:
+        typer.echo(render_rules_json(wanted), nl=False)
+    elif all_rules or not codes:
+        typer.echo(render_rule_list(wanted), nl=False)
+    else:
+        typer.echo("\n".join(render_rule(r) for r in wanted), nl=False)
+    raise typer.Exit(Exit.CLEAN)
+
+
+def _is_rule_command(rest: Sequence[str]) -> bool:
+    """``fixer rule ...`` asks for documentation unless a path named ``rule`` exists here and
+    the words after it are not what the rule command takes."""
+    if not os.path.lexists("rule"):
+        return True
+    takes = {"--all", "--format", "text", "json", "--help", "-h"}
+    return bool(rest) and all(word in takes or _CODE.fullmatch(word) for word in rest)
+
+
+def entry(argv: Sequence[str] | None = None) -> None:
+    """The ``fixer`` program."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] == "rule" and _is_rule_command(args[1:]):
+        rule_app(args=args[1:], prog_name="fixer rule")
+    else:
+        app(args=args, prog_name="fixer")

@@ -1,4 +1,9 @@
-"""Project configuration: the ``[tool.fixer]`` table of the nearest ``pyproject.toml``.
+"""Project configuration: ``fixer.toml``, or the ``[tool.fixer]`` table of a ``pyproject.toml``.
+
+Configuration is hierarchical, as in Ruff: each file is governed by the nearest ``fixer.toml``
+or ``pyproject.toml`` with a ``[tool.fixer]`` table in its folder or above (``fixer.toml`` wins
+when a folder has both), so the sub-projects of a monorepo can differ. ``--config FILE`` makes
+one file govern everything. Command-line options win over files.
 
 ```toml
 [tool.fixer]
@@ -6,10 +11,19 @@ extra-optimizers = ["mylab.optim.Lion", "mylab.optim.schedules.*"]
 extra-tracers = ["mylab.compile.traced"]
 exclude = ["build", "third_party/"]    # replaces fixer's default exclusions
 extend-exclude = ["*_pb2.py"]          # adds to them
+force-exclude = true                   # exclusions apply to files named explicitly too
+select = ["TFO"]                       # codes or prefixes in force (default: all)
+ignore = ["TFO003"]                    # codes or prefixes taken away
+unsafe-fixes = false
+extend-safe-fixes = ["TFO005"]         # treat these codes' unsafe fixes as safe
+extend-unsafe-fixes = ["TFO001"]       # treat these codes' safe fixes as unsafe
+report-unused-ignores = false
+per-file-ignores = { "tests/*" = ["TFO003", "TFO005"] }
 ```
 
 Names are fully qualified (``pkg.mod.Name``), or ``pkg.mod.*`` for every name directly in that
-module. Exclusion patterns follow ``.gitignore`` syntax, relative to the folder of the file.
+module. Exclusion and per-file patterns follow ``.gitignore`` syntax, relative to the folder of
+the configuration file.
 """
 
 from __future__ import annotations
@@ -17,13 +31,27 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from fixer.names import NameTable
+from fixer.rulesets import Layer, PerFileIgnore, RulePolicy, RuleSet, SelectorError, expand_all
 
-KEYS = ("extra-optimizers", "extra-tracers", "exclude", "extend-exclude")
+LISTS = (
+    "extra-optimizers",
+    "extra-tracers",
+    "exclude",
+    "extend-exclude",
+    "select",
+    "ignore",
+    "extend-safe-fixes",
+    "extend-unsafe-fixes",
+)
+FLAGS = ("force-exclude", "unsafe-fixes", "report-unused-ignores")
+TABLES = ("per-file-ignores",)
+KEYS = (*LISTS, *FLAGS, *TABLES)
+CONFIG_FILES = ("fixer.toml", "pyproject.toml")
 
 
 class ConfigError(Exception):
@@ -31,8 +59,22 @@ class ConfigError(Exception):
 
 
 @dataclass(frozen=True)
+class Overrides:
+    """What the command line says; None (or an empty layer) leaves the files' values."""
+
+    layer: Layer = field(default_factory=Layer)
+    per_file_ignores: tuple[PerFileIgnore, ...] | None = None
+    unsafe_fixes: bool | None = None
+    report_unused_ignores: bool | None = None
+    force_exclude: bool | None = None
+
+
+@dataclass(frozen=True)
 class Config:
-    """The settings in force. ``root`` anchors exclusion patterns; ``exclude`` None: defaults."""
+    """The settings in force for the files below ``root`` (``path`` None: fixer's defaults).
+
+    ``exclude`` None means fixer's default exclusions.
+    """
 
     root: Path
     path: Path | None = None
@@ -40,6 +82,12 @@ class Config:
     extra_tracers: tuple[str, ...] = ()
     exclude: tuple[str, ...] | None = None
     extend_exclude: tuple[str, ...] = ()
+    force_exclude: bool = False
+    layer: Layer = field(default_factory=Layer)
+    per_file_ignores: tuple[PerFileIgnore, ...] = ()
+    unsafe_fixes: bool = False
+    report_unused_ignores: bool = False
+    cli_layer: Layer = field(default_factory=Layer)
 
     def names(self) -> NameTable:
         """The name table: the built-in names plus this project's own."""
@@ -47,6 +95,41 @@ class Config:
             extra_optimizers=frozenset(self.extra_optimizers),
             extra_tracers=frozenset(self.extra_tracers),
         )
+
+    def policy(self) -> RulePolicy:
+        return RulePolicy(
+            layers=(self.layer, self.cli_layer),
+            per_file_ignores=self.per_file_ignores,
+            unsafe_fixes=self.unsafe_fixes,
+            report_unused_ignores=self.report_unused_ignores,
+        )
+
+    def rules_for(self, path: Path) -> RuleSet:
+        """The rule set for the file at ``path``."""
+        try:
+            relative = path.resolve().relative_to(self.root).as_posix()
+        except ValueError:
+            relative = path.as_posix()
+        return self.policy().for_file(relative)
+
+    def overridden(self, overrides: Overrides) -> Config:
+        """This configuration with the command line's values on top."""
+        return replace(
+            self,
+            cli_layer=overrides.layer,
+            per_file_ignores=self.per_file_ignores
+            if overrides.per_file_ignores is None
+            else overrides.per_file_ignores,
+            unsafe_fixes=_either(overrides.unsafe_fixes, self.unsafe_fixes),
+            report_unused_ignores=_either(
+                overrides.report_unused_ignores, self.report_unused_ignores
+            ),
+            force_exclude=_either(overrides.force_exclude, self.force_exclude),
+        )
+
+
+def _either(value: bool | None, default: bool) -> bool:
+    return default if value is None else value
 
 
 def _parse_toml(path: Path) -> dict[str, Any]:
@@ -63,8 +146,23 @@ def _parse_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: invalid TOML: {error}") from None
 
 
+def _where(path: Path) -> str:
+    return "[tool.fixer]" if path.name == "pyproject.toml" else "fixer.toml"
+
+
 def _fixer_table(path: Path) -> Mapping[str, Any] | None:
-    """The ``[tool.fixer]`` table of ``path``, or None when it has none."""
+    """The settings ``path`` holds: the ``[tool.fixer]`` table of a pyproject.toml (None when
+    it has none), or the whole of any other file (``fixer.toml``, ``--config other.toml``)."""
+    if path.name != "pyproject.toml":
+        whole = _parse_toml(path)
+        tool = whole.get("tool")
+        if (
+            set(whole) == {"tool"}
+            and isinstance(tool, dict)
+            and isinstance(tool.get("fixer"), dict)
+        ):
+            return dict(tool["fixer"])  # a [tool.fixer] table is accepted there too
+        return whole
     try:
         if b"fixer" not in path.read_bytes():  # most pyproject.toml files: no need to parse
             return None
@@ -77,9 +175,17 @@ def _fixer_table(path: Path) -> Mapping[str, Any] | None:
     return table
 
 
+def config_file_in(folder: Path) -> Path | None:
+    """The configuration file of ``folder`` itself, if it has one."""
+    for name in CONFIG_FILES:
+        candidate = folder / name
+        if candidate.is_file() and _fixer_table(candidate) is not None:
+            return candidate
+    return None
+
+
 def find_config(paths: Sequence[str]) -> Path | None:
-    """The nearest ``pyproject.toml`` with a ``[tool.fixer]`` table, searching upwards from the
-    folder that holds every path given (as Black finds its project root)."""
+    """The nearest configuration file above the folder that holds every path given."""
     folders = []
     for raw in paths or ["."]:
         path = Path(raw).resolve()
@@ -89,16 +195,36 @@ def find_config(paths: Sequence[str]) -> Path | None:
     except ValueError:  # paths on different drives
         start = Path.cwd().resolve()
     for folder in (start, *start.parents):
-        candidate = folder / "pyproject.toml"
-        if candidate.is_file() and _fixer_table(candidate) is not None:
-            return candidate
+        found = config_file_in(folder)
+        if found is not None:
+            return found
     return None
 
 
 def _strings(path: Path, key: str, value: object) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise ConfigError(f"{path}: [tool.fixer] {key} must be a list of strings")
+        raise ConfigError(f"{path}: {_where(path)} {key} must be a list of strings")
     return tuple(value)
+
+
+def _flag(path: Path, key: str, value: object) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"{path}: {_where(path)} {key} must be true or false")
+    return value
+
+
+def _selectors(path: Path, key: str, value: object) -> tuple[str, ...]:
+    selectors = _strings(path, key, value)
+    try:
+        expand_all(selectors)
+    except SelectorError as error:
+        raise ConfigError(f"{path}: {_where(path)} {key}: {error}") from None
+    return selectors
+
+
+def parse_per_file_ignores(items: Iterable[tuple[str, Sequence[str]]]) -> tuple[PerFileIgnore, ...]:
+    """Glob -> selectors pairs as rule data; raises SelectorError for an unknown code."""
+    return tuple(PerFileIgnore(pattern, expand_all(codes)) for pattern, codes in items)
 
 
 def validate_names(names: Iterable[str], where: str) -> tuple[str, ...]:
@@ -122,12 +248,21 @@ def load_config(path: Path | None, *, root: Path | None = None) -> Config:
     if path is None:
         return Config(root=(root or Path.cwd()).resolve())
     table = _fixer_table(path) or {}
+    where = _where(path)
     unknown = sorted(set(table) - set(KEYS))
     if unknown:
         raise ConfigError(
-            f"{path}: unknown [tool.fixer] option `{unknown[0]}` (known: {', '.join(KEYS)})"
+            f"{path}: unknown {where} option `{unknown[0]}` (known: {', '.join(KEYS)})"
         )
     exclude = table.get("exclude")
+    per_file = table.get("per-file-ignores", {})
+    if not isinstance(per_file, dict):
+        raise ConfigError(f"{path}: {where} per-file-ignores must be a table of glob = [codes]")
+    pairs = [(glob, _strings(path, f"per-file-ignores.{glob}", v)) for glob, v in per_file.items()]
+    try:
+        per_file_ignores = parse_per_file_ignores(pairs)
+    except SelectorError as error:
+        raise ConfigError(f"{path}: {where} per-file-ignores: {error}") from None
     return Config(
         root=path.resolve().parent,
         path=path,
@@ -139,4 +274,74 @@ def load_config(path: Path | None, *, root: Path | None = None) -> Config:
         ),
         exclude=None if exclude is None else _strings(path, "exclude", exclude),
         extend_exclude=_strings(path, "extend-exclude", table.get("extend-exclude", [])),
+        force_exclude=_flag(path, "force-exclude", table.get("force-exclude", False)),
+        layer=Layer(
+            select=None if "select" not in table else _selectors(path, "select", table["select"]),
+            ignore=_selectors(path, "ignore", table.get("ignore", [])),
+            extend_safe_fixes=_selectors(
+                path, "extend-safe-fixes", table.get("extend-safe-fixes", [])
+            ),
+            extend_unsafe_fixes=_selectors(
+                path, "extend-unsafe-fixes", table.get("extend-unsafe-fixes", [])
+            ),
+        ),
+        per_file_ignores=per_file_ignores,
+        unsafe_fixes=_flag(path, "unsafe-fixes", table.get("unsafe-fixes", False)),
+        report_unused_ignores=_flag(
+            path, "report-unused-ignores", table.get("report-unused-ignores", False)
+        ),
     )
+
+
+class Resolver:
+    """The configuration governing each folder: ``--config`` if given, else the nearest file
+    above it, with the command line's overrides on top. Each folder is looked up once."""
+
+    def __init__(self, explicit: Path | None, overrides: Overrides, cwd: Path | None = None):
+        self.overrides = overrides
+        self.cwd = (cwd or Path.cwd()).resolve()
+        self.explicit = None if explicit is None else load_config(explicit).overridden(overrides)
+        self._by_folder: dict[Path, Config] = {}
+        self._by_file: dict[Path, Config] = {}
+
+    def default(self) -> Config:
+        return self.explicit or load_config(None, root=self.cwd).overridden(self.overrides)
+
+    def for_folder(self, folder: Path) -> Config:
+        """The configuration for files directly in ``folder``; raises ConfigError."""
+        if self.explicit is not None:
+            return self.explicit
+        folder = folder.resolve()
+        chain: list[Path] = []
+        current = folder
+        while current not in self._by_folder:
+            chain.append(current)
+            found = config_file_in(current)
+            if found is not None:
+                config = self._load(found)
+                break
+            if current.parent == current:
+                config = self.default()
+                break
+            current = current.parent
+        else:
+            config = self._by_folder[current]
+        for item in chain:
+            self._by_folder[item] = config
+        return config
+
+    def own(self, folder: Path) -> Config | None:
+        """The configuration defined in ``folder`` itself (None: it has no file of its own)."""
+        if self.explicit is not None:
+            return None
+        config = self.for_folder(folder)
+        return config if config.root == folder.resolve() and config.path is not None else None
+
+    def for_file(self, path: Path) -> Config:
+        return self.for_folder(path.parent if str(path.parent) else Path("."))
+
+    def _load(self, path: Path) -> Config:
+        resolved = path.resolve()
+        if resolved not in self._by_file:
+            self._by_file[resolved] = load_config(path).overridden(self.overrides)
+        return self._by_file[resolved]

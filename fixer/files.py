@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 import stat
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -13,6 +13,9 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from pathspec import GitIgnoreSpec
+
+    from fixer.names import NameTable
+    from fixer.rulesets import RuleSet
 
 # Folders (or files) of these names are skipped at any depth, unless ``--exclude`` replaces them.
 DEFAULT_EXCLUDES: tuple[str, ...] = (
@@ -49,10 +52,15 @@ class PathError:
 
 @dataclass(frozen=True)
 class SourceFile:
-    """A file to process. One named on the command line is processed whatever the rules say."""
+    """A file to process. One named on the command line is processed whatever the rules say.
+
+    ``names`` and ``rules``, when set, are the file's own (from the configuration governing it)
+    and replace the run's."""
 
     path: Path
     explicit: bool = False
+    names: NameTable | None = None
+    rules: RuleSet | None = None
 
 
 @dataclass(frozen=True)
@@ -69,6 +77,9 @@ class Selection:
     extend_exclude: tuple[str, ...] = ()
     root: Path | None = None
     gitignore: bool = True
+    # The selection a folder's own configuration file defines (None: the folder has none); it
+    # governs that folder's subtree, its patterns relative to the folder.
+    nested: Callable[[Path], Selection | None] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -239,7 +250,20 @@ class _Walker:
                 ignores = _repository_ignores(repository, to_repository)
                 if to_repository and _ignored(ignores, to_repository + "/"):
                     to_repository, ignores = "", []
-        yield from self._walk(os.fspath(top), "", ignores, to_repository, to_root)
+        context = _Context(self.exclusion, to_root, 0)
+        nested = self._nested(absolute)
+        if nested is not None:
+            context = nested
+        yield from self._walk(os.fspath(top), "", ignores, to_repository, context)
+
+    def _nested(self, folder: Path, strip: int = 0) -> _Context | None:
+        """The exclusion context of a folder with a configuration file of its own."""
+        if self.selection.nested is None:
+            return None
+        own = self.selection.nested(folder)
+        if own is None:
+            return None
+        return _Context(_Exclusion((*own.exclude, *own.extend_exclude)), "", strip)
 
     def _walk(
         self,
@@ -247,7 +271,7 @@ class _Walker:
         relative: str,
         ignores: list[_Ignore],
         to_repository: str | None,
-        to_root: str,
+        context: _Context,
     ) -> Iterator[Path | PathError]:
         try:
             info = os.stat(directory)
@@ -260,6 +284,8 @@ class _Walker:
         except OSError as error:
             yield PathError(directory, f"cannot read the folder: {error.strerror or error}")
             return
+        if relative and any(e.name in _CONFIG_NAMES for e in entries):
+            context = self._nested(Path(directory).resolve(), len(relative) + 1) or context
         if to_repository is not None and any(e.name == ".gitignore" for e in entries):
             patterns = _read_patterns(Path(directory, ".gitignore"))
             if patterns:
@@ -275,14 +301,44 @@ class _Walker:
                 continue
             child = _join(relative, name)
             slash = "/" if is_dir else ""
-            if self.exclusion.match(name, _join(to_root, child) + slash):
+            if context.excludes(name, child, slash):
                 continue
             if ignores and _ignored(ignores, _join(to_repository or "", child) + slash):
                 continue
             if is_dir:
-                yield from self._walk(entry.path, child, ignores, to_repository, to_root)
+                yield from self._walk(entry.path, child, ignores, to_repository, context)
             else:
                 yield Path(entry.path)
+
+
+_CONFIG_NAMES = frozenset({"fixer.toml", "pyproject.toml"})
+
+
+@dataclass(frozen=True)
+class _Context:
+    """The exclusion patterns in force in a subtree, and how to make a walked path (relative
+    to the folder named on the command line) relative to the patterns' root."""
+
+    exclusion: _Exclusion
+    to_root: str
+    strip: int
+
+    def excludes(self, name: str, child: str, slash: str) -> bool:
+        return self.exclusion.match(name, _join(self.to_root, child[self.strip :]) + slash)
+
+
+def is_excluded(path: Path, selection: Selection) -> bool:
+    """Whether the exclusion patterns match ``path`` or a folder above it, relative to the
+    selection's root (``--force-exclude``: files named explicitly obey them too)."""
+    exclusion = _Exclusion((*selection.exclude, *selection.extend_exclude))
+    absolute = path.resolve()
+    relative = _relative_prefix(absolute, (selection.root or Path.cwd()).resolve())
+    parts = (relative if relative is not None else path.as_posix()).split("/")
+    for depth, name in enumerate(parts):
+        slash = "/" if depth < len(parts) - 1 else ""
+        if name and exclusion.match(name, "/".join(parts[: depth + 1]) + slash):
+            return True
+    return False
 
 
 def _join(prefix: str, name: str) -> str:

@@ -1,13 +1,9 @@
-"""Renderers: unified diffs, JSON and the human summary line. Pure functions returning text or
-bytes."""
+"""Unified diffs and the human summary line: pure functions returning bytes or text. The
+findings' formats (text, JSON, SARIF, ...) are in ``fixer.output``."""
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
-
-from fixer.findings import Applicability, Diagnostic
 
 _NO_NEWLINE = b"\\ No newline at end of file\n"
 
@@ -72,83 +68,3 @@ def summary(
     if mode == "report" and fixable:
         text += "; run `fixer --diff` to review the fixes or `fixer --write` to apply them"
     return text
-
-
-# --------------------------------------------------------------------------- JSON
-#
-# One record per file: ``{"path", "findings", "errors", "changed"}``. ``--format json-lines``
-# prints each record on its own line, so the outputs of ``--shard 1/N`` ... ``--shard N/N``
-# concatenated (``cat``) hold exactly the lines of the unsharded run. ``--format json`` prints
-# one document: the checked files, every finding, every error and the summary counts.
-
-_APPLICABILITY = {
-    Applicability.SAFE: "safe",
-    Applicability.UNSAFE: "unsafe",
-    Applicability.NONE: "none",
-}
-
-
-def _position(diagnostic: Diagnostic) -> dict[str, Any]:
-    return {
-        "path": diagnostic.path,
-        "line": diagnostic.line,
-        "column": diagnostic.column,
-        "code": diagnostic.code,
-        "message": diagnostic.message,
-    }
-
-
-def file_record(
-    path: str,
-    diagnostics: Sequence[Diagnostic] = (),
-    *,
-    changed: bool = False,
-    error: str | None = None,
-) -> dict[str, Any]:
-    """The JSON record of one file: its findings, its errors (``error``: one without a position,
-    such as an unreadable file), and whether its text changes (or changed, with ``--write``).
-
-    ``fixable`` is true for a safe fix; ``applicability`` says ``safe``, ``unsafe`` (applied only
-    with ``--unsafe-fixes``) or ``none``.
-    """
-    errors = [_position(d) for d in diagnostics if d.is_error]
-    if error is not None:
-        errors.append({"path": path, "line": None, "column": None, "code": None, "message": error})
-    findings = [
-        {
-            **_position(d),
-            "applicability": _APPLICABILITY[d.applicability],
-            "fixable": d.applicability is Applicability.SAFE,
-        }
-        for d in diagnostics
-        if not d.is_error
-    ]
-    return {"path": path, "findings": findings, "errors": errors, "changed": changed}
-
-
-def json_line(record: Mapping[str, Any]) -> str:
-    """A record as one line of JSON Lines."""
-    import json
-
-    return json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
-
-
-def json_document(
-    records: Iterable[Mapping[str, Any]], files: Sequence[str], counts: Mapping[str, int]
-) -> str:
-    """The whole run as one JSON document: ``files`` (the paths checked), ``findings``,
-    ``errors`` and ``summary`` (the counts of the summary line)."""
-    findings: list[Any] = []
-    errors: list[Any] = []
-    for record in records:
-        findings.extend(record["findings"])
-        errors.extend(record["errors"])
-    document = {
-        "files": list(files),
-        "findings": findings,
-        "errors": errors,
-        "summary": dict(counts),
-    }
-    import json
-
-    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"

@@ -22,6 +22,7 @@ from fixer.files import SourceFile, display_path, is_generated, read_bytes
 from fixer.findings import Diagnostic, FindingsView
 from fixer.names import DEFAULT_NAMES, NameTable
 from fixer.prefilter import Prefilter
+from fixer.rulesets import DEFAULT_RULES, RuleSet
 
 if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
@@ -42,6 +43,8 @@ class RunSettings:
     unsafe_fixes: bool = False
     prefilter: bool = True  # off: every file is parsed by LibCST (for tests and bug hunts)
     include_generated: bool = False
+    with_edits: bool = False  # attach each finding's fix as text edits (JSON, SARIF)
+    rules: RuleSet = DEFAULT_RULES
 
 
 DEFAULT_SETTINGS = RunSettings()
@@ -57,6 +60,7 @@ class FileResult(FindingsView):
     source: bytes = b""
     fixed: bytes = b""
     parsed: bool = True  # False: the pre-filter showed it cannot hold a finding
+    suppressed: tuple[Diagnostic, ...] = ()
 
     @property
     def changed(self) -> bool:
@@ -80,33 +84,53 @@ def _prefilter(names: NameTable) -> Prefilter:
 
 
 def process(
-    path: Path, settings: RunSettings = DEFAULT_SETTINGS, *, explicit: bool = True
+    path: Path,
+    settings: RunSettings = DEFAULT_SETTINGS,
+    *,
+    explicit: bool = True,
+    names: NameTable | None = None,
+    rules: RuleSet | None = None,
+    shown: str | None = None,
+    data: bytes | None = None,
 ) -> FileOutcome:
-    """Read ``path`` and run the engine on its bytes; never raises for a bad file.
+    """Read ``path`` (or take ``data``, e.g. from stdin) and run the engine on its bytes; never
+    raises for a bad file. ``names`` and ``rules`` replace the settings' for this file.
 
     A file that is not ``explicit`` (it was found in a directory) and is marked ``@generated`` is
     skipped unless the settings include generated files.
     """
-    shown = display_path(path)
-    try:
-        data = read_bytes(path)
-    except OSError as error:
-        return FileOutcome(path, shown, None, error.strerror or str(error))
+    shown = display_path(path) if shown is None else shown
+    names = settings.names if names is None else names
+    rules = settings.rules if rules is None else rules
+    if data is None:
+        try:
+            data = read_bytes(path)
+        except OSError as error:
+            return FileOutcome(path, shown, None, error.strerror or str(error))
     if not explicit and not settings.include_generated and is_generated(data):
         return FileOutcome(path, shown, None, generated=True)
     if (
         settings.prefilter
-        and _prefilter(settings.names).verdict(data).skips
+        and _prefilter(names).verdict(data).skips
         and not (explicit and _fails_to_compile(data))
     ):
         return FileOutcome(path, shown, FileResult(shown, (), parsed=False))
     from fixer.engine import fix_source  # LibCST is imported here, and only when needed
 
-    result = fix_source(data, shown, names=settings.names, unsafe_fixes=settings.unsafe_fixes)
+    result = fix_source(
+        data,
+        shown,
+        names=names,
+        unsafe_fixes=settings.unsafe_fixes,
+        rules=rules,
+        with_edits=settings.with_edits,
+    )
     if result.changed:
-        slim = FileResult(shown, result.diagnostics, result.source, result.fixed)
+        slim = FileResult(
+            shown, result.diagnostics, result.source, result.fixed, suppressed=result.suppressed
+        )
     else:
-        slim = FileResult(shown, result.diagnostics)
+        slim = FileResult(shown, result.diagnostics, suppressed=result.suppressed)
     return FileOutcome(path, shown, slim)
 
 
@@ -180,7 +204,9 @@ def _recorded(files: Iterable[SourceFile], into: list[SourceFile]) -> Iterator[S
 
 def _serial(files: Sequence[SourceFile], settings: RunSettings) -> Iterator[FileOutcome]:
     for file in files:
-        yield process(file.path, settings, explicit=file.explicit)
+        yield process(
+            file.path, settings, explicit=file.explicit, names=file.names, rules=file.rules
+        )
 
 
 def _collect(
@@ -215,7 +241,9 @@ def _start_worker(settings: RunSettings) -> None:
 
 
 def _work(file: SourceFile) -> FileOutcome | None:
-    outcome = process(file.path, _settings, explicit=file.explicit)
+    outcome = process(
+        file.path, _settings, explicit=file.explicit, names=file.names, rules=file.rules
+    )
     if outcome.result is not None and not outcome.result.parsed:
         return None
     return outcome

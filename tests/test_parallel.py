@@ -106,22 +106,28 @@ def test_shards_concatenate_into_the_whole_run(project: Path) -> None:
 def test_json_document(project: Path) -> None:
     proc = fixer("--format", "json", "src", cwd=project)
     document = json.loads(proc.stdout)
-    assert set(document) == {"files", "findings", "errors", "summary"}
+    assert set(document) == {"version", "files", "findings", "errors", "summary"}
+    assert document["version"] == 1
     summary = document["summary"]
     assert summary["files"] == len(document["files"]) == 59  # one is @generated
     assert summary["generated"] == 1
     assert summary["findings"] == len(document["findings"]) > 0
     assert summary["fixable"] == sum(f["fixable"] for f in document["findings"])
     finding = document["findings"][0]
-    assert set(finding) == {
+    assert {
         "path",
         "line",
         "column",
+        "end_line",
+        "end_column",
         "code",
+        "name",
         "message",
         "applicability",
         "fixable",
-    }
+        "fix",
+        "suppressed",
+    } <= set(finding)
     assert finding["applicability"] in {"safe", "unsafe", "none"}
     assert [e["code"] for e in document["errors"]] == ["TFO900"]
     assert proc.returncode == 2
@@ -130,7 +136,7 @@ def test_json_document(project: Path) -> None:
 def test_json_does_not_combine_with_diff(project: Path) -> None:
     proc = fixer("--format", "json", "--diff", "src", cwd=project)
     assert proc.returncode == 2
-    assert b"do not combine with --diff" in proc.stderr
+    assert b"--format json and --diff both write to stdout: add --output-file" in proc.stderr
 
 
 @pytest.mark.parametrize("value", ["0/2", "3/2", "x", "1-2"])
