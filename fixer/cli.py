@@ -133,7 +133,7 @@ def _progress(total: int, mode: str) -> Iterator[Callable[[], None]]:
         yield lambda: progress.advance(task)
 
 
-def _selectors(values: Optional[list[str]]) -> tuple[str, ...] | None:  # noqa: UP045
+def _selectors(values: Optional[list[str]], option: str) -> tuple[str, ...] | None:  # noqa: UP045
     """``--select A,B --select C`` as ``(A, B, C)``; checked against the known codes."""
     if values is None:
         return None
@@ -141,7 +141,7 @@ def _selectors(values: Optional[list[str]]) -> tuple[str, ...] | None:  # noqa: 
     try:
         expand_all(selectors)
     except SelectorError as error:
-        raise _Failed(str(error)) from None
+        raise _Failed(f"{option}: {error}") from None
     return selectors
 
 
@@ -343,10 +343,11 @@ def main(
             changed_since=changed_since,
             overrides=Overrides(
                 layer=Layer(
-                    select=_selectors(select),
-                    ignore=_selectors(ignore) or (),
-                    extend_safe_fixes=_selectors(extend_safe_fixes) or (),
-                    extend_unsafe_fixes=_selectors(extend_unsafe_fixes) or (),
+                    select=_selectors(select, "--select"),
+                    ignore=_selectors(ignore, "--ignore") or (),
+                    extend_safe_fixes=_selectors(extend_safe_fixes, "--extend-safe-fixes") or (),
+                    extend_unsafe_fixes=_selectors(extend_unsafe_fixes, "--extend-unsafe-fixes")
+                    or (),
                 ),
                 per_file_ignores=_parsed_per_file(_per_file(per_file_ignores)),
                 unsafe_fixes=unsafe_fixes,

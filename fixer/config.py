@@ -343,5 +343,9 @@ class Resolver:
     def _load(self, path: Path) -> Config:
         resolved = path.resolve()
         if resolved not in self._by_file:
-            self._by_file[resolved] = load_config(path).overridden(self.overrides)
+            try:  # messages name the file as the user would: relative to the cwd when below it
+                shown = resolved.relative_to(self.cwd)
+            except ValueError:
+                shown = resolved
+            self._by_file[resolved] = load_config(shown).overridden(self.overrides)
         return self._by_file[resolved]
