@@ -32,6 +32,7 @@ import os
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -91,10 +92,7 @@ class Config:
 
     def names(self) -> NameTable:
         """The name table: the built-in names plus this project's own."""
-        return NameTable(
-            extra_optimizers=frozenset(self.extra_optimizers),
-            extra_tracers=frozenset(self.extra_tracers),
-        )
+        return _names(self.extra_optimizers, self.extra_tracers)
 
     def policy(self) -> RulePolicy:
         return RulePolicy(
@@ -106,11 +104,13 @@ class Config:
 
     def rules_for(self, path: Path) -> RuleSet:
         """The rule set for the file at ``path``."""
+        if not self.per_file_ignores:
+            return _rules(self.policy(), "")  # the same for every file: computed once
         try:
             relative = path.resolve().relative_to(self.root).as_posix()
         except ValueError:
             relative = path.as_posix()
-        return self.policy().for_file(relative)
+        return _rules(self.policy(), relative)
 
     def overridden(self, overrides: Overrides) -> Config:
         """This configuration with the command line's values on top."""
@@ -126,6 +126,16 @@ class Config:
             ),
             force_exclude=_either(overrides.force_exclude, self.force_exclude),
         )
+
+
+@lru_cache(maxsize=64)
+def _names(optimizers: tuple[str, ...], tracers: tuple[str, ...]) -> NameTable:
+    return NameTable(extra_optimizers=frozenset(optimizers), extra_tracers=frozenset(tracers))
+
+
+@lru_cache(maxsize=4096)
+def _rules(policy: RulePolicy, relative: str) -> RuleSet:
+    return policy.for_file(relative)
 
 
 def _either(value: bool | None, default: bool) -> bool:

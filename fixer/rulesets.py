@@ -10,8 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from fixer.findings import RULES, Applicability
+
+if TYPE_CHECKING:
+    from pathspec import GitIgnoreSpec
 
 # Error reports (TFO900 and up) say a file could not be checked: always on.
 SELECTABLE: tuple[str, ...] = tuple(rule.code for rule in RULES if rule.code < "TFO900")
@@ -135,9 +140,14 @@ class RulePolicy:
 
 def _glob_matches(pattern: str, relative: str) -> bool:
     """gitignore-style matching, as for ``exclude``: ``tests/``, ``*_test.py``, ``/scripts/*``."""
+    return bool(_spec(pattern).match_file(relative))
+
+
+@lru_cache(maxsize=256)
+def _spec(pattern: str) -> GitIgnoreSpec:
     from pathspec import GitIgnoreSpec
 
-    return bool(GitIgnoreSpec.from_lines([pattern]).match_file(relative))
+    return GitIgnoreSpec.from_lines([pattern])
 
 
 def check_selectors(selectors: Sequence[str]) -> tuple[str, ...]:
