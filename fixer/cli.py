@@ -479,17 +479,43 @@ class _Command:
             extend_exclude=(*config.extend_exclude, *options.extend_exclude),
             root=config.root,
             nested=self._nested,
+            governing=self._governing,
         )
 
+    def _config(self, folder: Path, own: bool = False) -> Config | None:
+        try:
+            return self.resolver.own(folder) if own else self.resolver.for_folder(folder)
+        except ConfigError as error:
+            raise _Failed(str(error)) from None
+
     def _nested(self, folder: Path) -> Selection | None:
-        own = self.resolver.own(folder)
+        own = self._config(folder, own=True)
         return None if own is None else self.selection_for(own)
+
+    def _governing(self, folder: Path) -> Selection:
+        config = self._config(folder)
+        assert config is not None
+        return self.selection_for(config)
+
+    def _named_paths(self) -> list[str]:
+        """The paths given, less the folders ``--force-exclude`` rules out (files are checked
+        one by one as they come)."""
+        kept = []
+        for raw in self.options.paths:
+            path = Path(raw)
+            if path.is_dir():
+                config = self._config(path)
+                assert config is not None
+                if config.force_exclude and is_excluded(path, self.selection_for(config)):
+                    continue
+            kept.append(raw)
+        return kept
 
     def files(self, path_errors: list[PathError]) -> Iterator[SourceFile]:
         """The files to process (work on them starts while the walk goes on)."""
         options = self.options
         changed = self._changed()
-        for item in iter_discover(options.paths, self.selection_for(self.base)):
+        for item in iter_discover(self._named_paths(), self.selection_for(self.base)):
             path = Path(item.path) if isinstance(item, PathError) else item.path
             if options.shard is not None and not in_shard(path, *options.shard):
                 continue
@@ -498,10 +524,8 @@ class _Command:
                 continue
             if changed is not None and path.resolve() not in changed:
                 continue
-            try:
-                config = self.resolver.for_file(path)
-            except ConfigError as error:
-                raise _Failed(str(error)) from None
+            config = self._config(path.parent if str(path.parent) else Path("."))
+            assert config is not None
             if (
                 item.explicit
                 and config.force_exclude
@@ -513,15 +537,24 @@ class _Command:
             )
 
     def _changed(self) -> set[Path] | None:
+        """The files changed since the ref, asked of the repository of each path given."""
         if self.options.changed_since is None:
             return None
         from fixer.changed import ChangedFilesError, changed_files
 
-        try:
-            found = changed_files(self.options.changed_since, Path.cwd())
-        except ChangedFilesError as error:
-            raise _Failed(str(error)) from None
-        return {path.resolve() for path in found}
+        found: set[Path] = set()
+        asked: set[Path] = set()
+        for raw in self.options.paths:
+            path = Path(raw)
+            folder = (path if path.is_dir() else path.parent).resolve()
+            if folder in asked:
+                continue
+            asked.add(folder)
+            try:
+                found.update(p.resolve() for p in changed_files(self.options.changed_since, folder))
+            except ChangedFilesError as error:
+                raise _Failed(str(error)) from None
+        return found
 
     # ----------------------------------------------------------------- running
 
@@ -539,14 +572,7 @@ class _Command:
         with ExitStack() as stack:
             report_to: IO[str]
             if options.output_file is not None:
-                try:
-                    report_to = stack.enter_context(
-                        options.output_file.open("w", encoding="utf-8", newline="")
-                    )
-                except OSError as error:
-                    raise _Failed(
-                        f"cannot write {options.output_file}: {error.strerror or error}"
-                    ) from None
+                report_to = stack.enter_context(_replaced_at_the_end(options.output_file))
             elif _report_stream_is_stderr(options):
                 report_to = sys.stderr
             else:
@@ -681,7 +707,12 @@ class _Command:
         totals.findings += len(result.diagnostics)
         totals.fixable += len(result.fixable)
         totals.unsafe += len(result.unsafe)
-        self.all_findings.extend(result.diagnostics)
+        if options.mode == "write":  # as the listing: what is left once the fixes are made
+            self.all_findings.extend(
+                d for d in result.diagnostics if d.fix is None or not d.fix.applied
+            )
+        else:
+            self.all_findings.extend(result.diagnostics)
         emit(
             file_(
                 FileReport(
@@ -713,11 +744,7 @@ class _Command:
             stdout.write(f"{outcome.shown}\n")
             stdout.flush()
         elif mode == "diff":
-            shown = (
-                outcome.shown
-                if self.options.stdin_filename is not None
-                else repository_relative(outcome.path)
-            )
+            shown = repository_relative(outcome.path)
             self._write_stdout(unified_diff(result.source, result.fixed, shown))
 
     @staticmethod
@@ -725,6 +752,26 @@ class _Command:
         sys.stdout.flush()
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
+
+
+@contextmanager
+def _replaced_at_the_end(path: Path) -> Iterator[IO[str]]:
+    """A file written beside ``path`` that replaces it when the run ends; a run stopped by a
+    usage or configuration error leaves ``path`` as it was."""
+    import tempfile
+
+    folder = path.parent if str(path.parent) else Path(".")
+    try:
+        fd, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as error:
+        raise _Failed(f"cannot write {path}: {error.strerror or error}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            yield handle
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 # --------------------------------------------------------------------------- fixer rule
@@ -774,7 +821,8 @@ def _is_rule_command(rest: Sequence[str]) -> bool:
     if not os.path.lexists("rule"):
         return True
     takes = {"--all", "--format", "text", "json", "--help", "-h"}
-    return bool(rest) and all(word in takes or _CODE.fullmatch(word) for word in rest)
+    asks = any(word in ("--all", "--help", "-h") or _CODE.fullmatch(word) for word in rest)
+    return asks and all(word in takes or _CODE.fullmatch(word) for word in rest)
 
 
 def entry(argv: Sequence[str] | None = None) -> None:

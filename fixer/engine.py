@@ -22,8 +22,9 @@ from fixer.findings import (
     TextEdit,
 )
 from fixer.names import DEFAULT_NAMES, NameTable
+from fixer.prefilter import may_hold_suppression
 from fixer.rulesets import DEFAULT_RULES, RuleSet
-from fixer.suppressions import MARKERS, Directive, Unused, comment_edits, find_directives, unused
+from fixer.suppressions import Directive, Unused, comment_edits, find_directives, unused
 from fixer.transform import apply_plan
 
 
@@ -154,7 +155,7 @@ def fix_source(
 
 def _may_suppress(source: str | bytes) -> bool:
     data = source.encode("utf-8", "surrogatepass") if isinstance(source, str) else source
-    return any(marker in data for marker in MARKERS)
+    return may_hold_suppression(data)
 
 
 _Key = tuple[str, int, int]  # code, line, column: one finding (and its fix) in one file

@@ -80,6 +80,9 @@ class Selection:
     # The selection a folder's own configuration file defines (None: the folder has none); it
     # governs that folder's subtree, its patterns relative to the folder.
     nested: Callable[[Path], Selection | None] | None = field(default=None, compare=False)
+    # The selection governing a folder named on the command line (its nearest configuration);
+    # None: this selection.
+    governing: Callable[[Path], Selection] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -229,17 +232,18 @@ class _Walker:
 
     def __init__(self, selection: Selection) -> None:
         self.selection = selection
-        self.exclusion = _Exclusion((*selection.exclude, *selection.extend_exclude))
-        self.root = (selection.root or Path.cwd()).resolve()
         self.seen: set[tuple[int, int]] = set()
 
     def walk(self, top: Path) -> Iterator[Path | PathError]:
         absolute = top.resolve()
-        # Entries are matched by their path relative to the project root (exclusions) and to
-        # the repository (ignore files); these prefixes turn a top-relative path into those.
-        to_root = _relative_prefix(absolute, self.root) or ""
-        if self.exclusion.covers(to_root):
-            to_root = ""
+        here = self.selection
+        if here.governing is not None:
+            here = here.governing(absolute)
+        context = _Context.at(
+            _Exclusion((*here.exclude, *here.extend_exclude)),
+            (here.root or Path.cwd()).resolve(),
+            absolute,
+        )
         to_repository: str | None = None
         ignores: list[_Ignore] = []
         if self.selection.gitignore:
@@ -250,7 +254,6 @@ class _Walker:
                 ignores = _repository_ignores(repository, to_repository)
                 if to_repository and _ignored(ignores, to_repository + "/"):
                     to_repository, ignores = "", []
-        context = _Context(self.exclusion, to_root, 0)
         nested = self._nested(absolute)
         if nested is not None:
             context = nested
@@ -317,14 +320,36 @@ _CONFIG_NAMES = frozenset({"fixer.toml", "pyproject.toml"})
 @dataclass(frozen=True)
 class _Context:
     """The exclusion patterns in force in a subtree, and how to make a walked path (relative
-    to the folder named on the command line) relative to the patterns' root."""
+    to the folder named on the command line) relative to the patterns' root.
+
+    ``strip`` characters are cut off the walked path (a nested configuration's folder), then
+    ``below`` (the root, when it lies below the folder walked; paths outside it stay relative to
+    the folder walked), and ``to_root`` is put before (the folder walked, when it lies below the
+    root).
+    """
 
     exclusion: _Exclusion
     to_root: str
     strip: int
+    below: str | None = None
+
+    @classmethod
+    def at(cls, exclusion: _Exclusion, root: Path, top: Path) -> _Context:
+        to_root = _relative_prefix(top, root)
+        if to_root is not None:
+            # A folder named explicitly is walked even if excluded; inside it the patterns then
+            # apply relative to it (what excludes it would otherwise exclude everything).
+            return cls(exclusion, "" if exclusion.covers(to_root) else to_root, 0)
+        return cls(exclusion, "", 0, _relative_prefix(root, top))
 
     def excludes(self, name: str, child: str, slash: str) -> bool:
-        return self.exclusion.match(name, _join(self.to_root, child[self.strip :]) + slash)
+        relative = child[self.strip :]
+        if self.below:
+            if relative == self.below:
+                return False  # the root itself: its patterns are about what it holds
+            if relative.startswith(self.below + "/"):
+                relative = relative[len(self.below) + 1 :]
+        return self.exclusion.match(name, _join(self.to_root, relative) + slash)
 
 
 def is_excluded(path: Path, selection: Selection) -> bool:

@@ -594,6 +594,15 @@ def _as_utf8(data: bytes) -> bytes | None:
         return None
 
 
+# Only a file whose bytes hold one of these can hold a suppression comment (and so, with
+# ``--report-unused-ignores``, an unused one: TFO100).
+SUPPRESSION_MARKERS = (b"noqa", b"NOQA", b"fixer", b"FIXER", b"Fixer")
+
+
+def may_hold_suppression(data: bytes) -> bool:
+    return any(marker in data for marker in SUPPRESSION_MARKERS)
+
+
 class Prefilter:
     """The three stages for one :class:`NameTable`; build it once per process."""
 

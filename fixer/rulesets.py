@@ -124,8 +124,12 @@ class RulePolicy:
             if layer.select is not None:
                 enabled = set(expand_all(layer.select))
             enabled -= expand_all(layer.ignore)
-            safe |= expand_all(layer.extend_safe_fixes)
-            unsafe |= expand_all(layer.extend_unsafe_fixes)
+            # A later layer (the command line) overrides what an earlier one said of a code;
+            # within one layer, unsafe wins.
+            now_safe = expand_all(layer.extend_safe_fixes)
+            now_unsafe = expand_all(layer.extend_unsafe_fixes)
+            safe = (safe - now_unsafe) | (now_safe - now_unsafe)
+            unsafe = (unsafe - now_safe) | now_unsafe
         for item in self.per_file_ignores:
             if _glob_matches(item.pattern, relative):
                 enabled -= item.codes

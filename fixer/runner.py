@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from fixer.files import SourceFile, display_path, is_generated, read_bytes
 from fixer.findings import Diagnostic, FindingsView
 from fixer.names import DEFAULT_NAMES, NameTable
-from fixer.prefilter import Prefilter
+from fixer.prefilter import Prefilter, may_hold_suppression
 from fixer.rulesets import DEFAULT_RULES, RuleSet
 
 if TYPE_CHECKING:
@@ -113,6 +113,7 @@ def process(
         settings.prefilter
         and _prefilter(names).verdict(data).skips
         and not (explicit and _fails_to_compile(data))
+        and not (rules.report_unused_ignores and may_hold_suppression(data))
     ):
         return FileOutcome(path, shown, FileResult(shown, (), parsed=False))
     from fixer.engine import fix_source  # LibCST is imported here, and only when needed

@@ -21,8 +21,6 @@ _NOQA = re.compile(
     rf"#\s*noqa\b(?::\s*(?P<codes>{_CODE}(?:(?:\s*,\s*|\s+){_CODE})*))?", re.IGNORECASE
 )
 _OURS = re.compile(r"TFO[0-9]+")
-# Only files whose text holds one of these can hold a suppression: skip the comment walk.
-MARKERS = (b"noqa", b"NOQA", b"fixer", b"FIXER", b"Fixer")
 
 
 @dataclass(frozen=True, eq=False)
