@@ -138,6 +138,8 @@ def _selectors(values: Optional[list[str]], option: str) -> tuple[str, ...] | No
     if values is None:
         return None
     selectors = tuple(part.strip() for value in values for part in value.split(",") if part.strip())
+    if not selectors:
+        raise _Failed(f"{option} needs at least one code or prefix (or ALL)")
     try:
         expand_all(selectors)
     except SelectorError as error:
@@ -424,6 +426,10 @@ class _Options:
             raise _Failed("no paths given (try `fixer .`, or --stdin-filename PATH)")
         if stdin_filename is not None and paths:
             raise _Failed("--stdin-filename reads stdin: give no other paths")
+        if stdin_filename is not None and changed_since is not None:
+            raise _Failed(
+                "--changed-since selects files; it does not combine with --stdin-filename"
+            )
         if statistics and format_name not in ("text", "json"):
             raise _Failed("--statistics prints text or json; choose one of those with --format")
         # What already uses stdout: diffs, file names (--check), the fixed source (stdin --write).
@@ -572,7 +578,7 @@ class _Command:
         with ExitStack() as stack:
             report_to: IO[str]
             if options.output_file is not None:
-                report_to = stack.enter_context(_replaced_at_the_end(options.output_file))
+                report_to = stack.enter_context(_written_at_the_end(options.output_file))
             elif _report_stream_is_stderr(options):
                 report_to = sys.stderr
             else:
@@ -755,23 +761,19 @@ class _Command:
 
 
 @contextmanager
-def _replaced_at_the_end(path: Path) -> Iterator[IO[str]]:
-    """A file written beside ``path`` that replaces it when the run ends; a run stopped by a
-    usage or configuration error leaves ``path`` as it was."""
-    import tempfile
+def _written_at_the_end(path: Path) -> Iterator[IO[str]]:
+    """The report, kept in memory and written to ``path`` when the run ends: a run stopped by
+    a usage or configuration error leaves ``path`` as it was. The file is opened as any
+    program would (a symbolic link is followed, a device stays a device, the umask applies)."""
+    import io
 
-    folder = path.parent if str(path.parent) else Path(".")
+    buffer = io.StringIO()
+    yield buffer
     try:
-        fd, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            handle.write(buffer.getvalue())
     except OSError as error:
         raise _Failed(f"cannot write {path}: {error.strerror or error}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            yield handle
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 # --------------------------------------------------------------------------- fixer rule

@@ -157,7 +157,8 @@ def _parse_toml(path: Path) -> dict[str, Any]:
 
 
 def _where(path: Path) -> str:
-    return "[tool.fixer]" if path.name == "pyproject.toml" else "fixer.toml"
+    """How a message names the place of a key: ``[tool.fixer] `` in a pyproject.toml."""
+    return "[tool.fixer] " if path.name == "pyproject.toml" else ""
 
 
 def _fixer_table(path: Path) -> Mapping[str, Any] | None:
@@ -213,13 +214,13 @@ def find_config(paths: Sequence[str]) -> Path | None:
 
 def _strings(path: Path, key: str, value: object) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise ConfigError(f"{path}: {_where(path)} {key} must be a list of strings")
+        raise ConfigError(f"{path}: {_where(path)}{key} must be a list of strings")
     return tuple(value)
 
 
 def _flag(path: Path, key: str, value: object) -> bool:
     if not isinstance(value, bool):
-        raise ConfigError(f"{path}: {_where(path)} {key} must be true or false")
+        raise ConfigError(f"{path}: {_where(path)}{key} must be true or false")
     return value
 
 
@@ -228,7 +229,7 @@ def _selectors(path: Path, key: str, value: object) -> tuple[str, ...]:
     try:
         expand_all(selectors)
     except SelectorError as error:
-        raise ConfigError(f"{path}: {_where(path)} {key}: {error}") from None
+        raise ConfigError(f"{path}: {_where(path)}{key}: {error}") from None
     return selectors
 
 
@@ -262,25 +263,27 @@ def load_config(path: Path | None, *, root: Path | None = None) -> Config:
     unknown = sorted(set(table) - set(KEYS))
     if unknown:
         raise ConfigError(
-            f"{path}: unknown {where} option `{unknown[0]}` (known: {', '.join(KEYS)})"
+            f"{path}: unknown {where}option `{unknown[0]}` (known: {', '.join(KEYS)})"
         )
     exclude = table.get("exclude")
     per_file = table.get("per-file-ignores", {})
     if not isinstance(per_file, dict):
-        raise ConfigError(f"{path}: {where} per-file-ignores must be a table of glob = [codes]")
+        raise ConfigError(f"{path}: {where}per-file-ignores must be a table of glob = [codes]")
     pairs = [(glob, _strings(path, f"per-file-ignores.{glob}", v)) for glob, v in per_file.items()]
     try:
         per_file_ignores = parse_per_file_ignores(pairs)
     except SelectorError as error:
-        raise ConfigError(f"{path}: {where} per-file-ignores: {error}") from None
+        raise ConfigError(f"{path}: {where}per-file-ignores: {error}") from None
     return Config(
         root=path.resolve().parent,
         path=path,
         extra_optimizers=validate_names(
-            _strings(path, "extra-optimizers", table.get("extra-optimizers", [])), str(path)
+            _strings(path, "extra-optimizers", table.get("extra-optimizers", [])),
+            f"{path}: {where}extra-optimizers",
         ),
         extra_tracers=validate_names(
-            _strings(path, "extra-tracers", table.get("extra-tracers", [])), str(path)
+            _strings(path, "extra-tracers", table.get("extra-tracers", [])),
+            f"{path}: {where}extra-tracers",
         ),
         exclude=None if exclude is None else _strings(path, "exclude", exclude),
         extend_exclude=_strings(path, "extend-exclude", table.get("extend-exclude", [])),

@@ -359,8 +359,9 @@ def is_excluded(path: Path, selection: Selection) -> bool:
     absolute = path.resolve()
     relative = _relative_prefix(absolute, (selection.root or Path.cwd()).resolve())
     parts = (relative if relative is not None else path.as_posix()).split("/")
+    folder = path.is_dir()
     for depth, name in enumerate(parts):
-        slash = "/" if depth < len(parts) - 1 else ""
+        slash = "/" if depth < len(parts) - 1 or folder else ""
         if name and exclusion.match(name, "/".join(parts[: depth + 1]) + slash):
             return True
     return False
