@@ -30,16 +30,15 @@ from libcst.metadata import (
 )
 
 from fixer import names
-from fixer.findings import (
+from fixer.findings import Applicability, Diagnostic
+from fixer.rules import (
     OPTIMIZER_BUILT_BY_TRACED_HELPER,
     OPTIMIZER_BUILT_PER_CALL,
     OPTIMIZER_IN_TRACED_FUNCTION,
     OPTIMIZER_PER_ITERATION_TRACED,
     OPTIMIZER_REBUILT_EVERY_STEP,
-    Applicability,
-    Diagnostic,
-    Rule,
 )
+from fixer.rules.base import Rule
 
 Owner = Union[cst.Module, cst.FunctionDef, cst.ClassDef, cst.Lambda]
 _N = TypeVar("_N", bound=cst.CSTNode)
