@@ -619,32 +619,6 @@ class Facts:
             return self._tests_unset(test.left, spelled) or self._tests_unset(test.right, spelled)
         return False
 
-    def blocked_by_context(self, call: cst.Call, stop: cst.CSTNode) -> str | None:
-        """A construct between the call and ``stop`` (where the move goes) that it cannot leave."""
-        where = f"`{stop.name.value}`" if isinstance(stop, cst.FunctionDef) else "the loop"
-        for node in self.ancestors(call):
-            if node is stop:
-                return None
-            if isinstance(node, (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)):
-                return "it is built inside a comprehension, once per element"
-            if isinstance(node, (cst.Try, cst.TryStar)) and self.within(call, node.body):
-                return (
-                    f"it is built inside a `try` block in {where}, whose handlers would no "
-                    "longer see its errors"
-                )
-            if isinstance(node, cst.With) and node not in self.collector.harmless_withs:
-                item = node.items[0].item
-                if is_scope_call(item):
-                    return (
-                        f"it is created under `{self.code(item)}` in {where}; moving it "
-                        "would take it out of that distribution strategy"
-                    )
-                return (
-                    f"it is built inside `with {self.code(item)}:` in {where}, which the "
-                    "move would leave"
-                )
-        return None
-
     # ----------------------------------------------------------------- reads
 
     def names_read(self, nodes: Iterable[cst.CSTNode]) -> list[Access]:
