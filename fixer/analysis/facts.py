@@ -621,6 +621,10 @@ class Facts:
 
     # ----------------------------------------------------------------- reads
 
+    def returns_of(self, func: cst.FunctionDef) -> Iterator[cst.Return]:
+        """The ``return`` statements of ``func`` itself, not of the functions it defines."""
+        return nodes_in(func.body, cst.Return, skip=NESTED)
+
     def names_read(self, nodes: Iterable[cst.CSTNode]) -> list[Access]:
         reads: list[Access] = []
         for node in nodes:

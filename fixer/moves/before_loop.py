@@ -2,9 +2,10 @@
 
 :func:`choose_loop` picks the outermost enclosing loop the construction may leave: not one that
 rebinds a name its arguments read (a learning rate set per epoch), nor one that assigns the
-optimizer's name elsewhere, nor one that builds a fresh model each iteration (then a new
-optimizer per iteration is intended, and nothing is said). :func:`plan_before_loop` checks the
-context the call would leave and plans the move, binding an inline optimizer to ``optimizer``.
+optimizer's name elsewhere, nor one that builds a fresh model of the variables it trains (when
+the innermost loop does, a new optimizer per iteration is intended and nothing is said).
+:func:`plan_before_loop` checks the context the call would leave and plans the move, binding an
+inline optimizer to ``optimizer``.
 
 Fixtures: ``hoist_loop_new_optimizer_each_epoch_into_traced_step``,
 ``hoist_tf_new_optimizer_each_epoch``, ``report_loop_learning_rate_from_loop_variable``,

@@ -1,12 +1,54 @@
 """TFO001 optimizer-in-traced-function: an optimizer built inside a traced function.
 
-Detection: ``fixer/analysis.py`` (``plan_function``, ``find_feeders``); the move: its ``plan_site``.
+Detection: every traced function (``Facts.traced_functions``: ``@tf.function`` with or without
+arguments, ``tf.function(fn)``, a Keras ``train_step``, a function ``strategy.run`` runs in a
+traced one, the configured tracers) that calls an optimizer constructor (``names.NameTable``)
+in its own body; a lazy singleton (``if opt is None: opt = Adam()``) is left alone. The
+outermost construction moves, with its feeders (``find_feeders``: a schedule or a wrapped
+optimizer bound only for it), through :func:`fixer.moves.plan_site`; where it goes, and the
+checks, are in :mod:`fixer.moves`.
+
+Fixtures (detection; the destinations name theirs): ``hoist_adam_in_train_step``,
+``hoist_function_call_form``, ``hoist_function_call_of_call``, ``hoist_call_form_rebinds_own_name``,
+``hoist_tf_adagrad_decorator_args``, ``hoist_jit_compile_not_first_statement``,
+``hoist_method_keras_train_step``, ``report_strategy_run_step_fn_builds_optimizer``; import
+spellings in ``hoist_import_tensorflow_as_tf2``, ``hoist_import_tensorflow_unaliased``,
+``hoist_function_imported_as_alias``, ``hoist_optimizer_class_imported_as_alias``,
+``hoist_import_fallback_and_call_form_in_main``, ``hoist_keras_optimizers_module_import``,
+``hoist_standalone_keras_import``, ``hoist_legacy_keras_package``,
+``hoist_keras_legacy_optimizer``, ``hoist_keras_experimental_optimizer``,
+``hoist_compat_v1_train_optimizer``, ``hoist_tensorflow_addons_optimizer``,
+``hoist_optimizers_get_single_quotes``; what moves along in ``hoist_inline_apply_gradients``,
+``hoist_schedule_moves_with_optimizer``, ``hoist_loss_scale_wrapper_one_statement``,
+``hoist_loss_scale_wrapper_two_statements``; left alone in ``keep_lazy_singleton_attribute``,
+``keep_lazy_singleton_global``, ``keep_local_class_named_adam``, ``keep_module_level_optimizer``,
+``keep_optimizer_in_init_build_compile``, ``keep_optimizer_built_in_factory``,
+``keep_schedule_only_in_traced_function``, ``keep_train_step_outside_keras_model``,
+``keep_adam_only_in_strings_and_comments``, ``keep_optax_in_jax_jit``,
+``keep_torch_optim_non_tf_function_decorator``, ``keep_fit_compile``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from fixer import names
 from fixer.findings import Applicability
+from fixer.lazy import lazy
 from fixer.rules.base import SINGLETON_VARIABLES_ERROR, Example, Rule
+
+if TYPE_CHECKING:
+    import libcst as cst
+    from libcst import metadata
+
+    from fixer import moves
+    from fixer.analysis.facts import Binding, Construction, Facts, Traced
+    from fixer.analysis.planner import Planner
+else:
+    cst = lazy("libcst")
+    metadata = lazy("libcst.metadata")
+    moves = lazy("fixer.moves")
 
 # The refusals of a move out of a function, shared by TFO001, TFO004 and TFO005.
 REFUSALS = """\
@@ -115,3 +157,140 @@ def train_step(x, y):
     ),
     crashes=True,
 )
+
+
+def detect(planner: Planner) -> None:
+    """Each traced function that builds optimizers, in the order of the file."""
+    facts = planner.facts
+    by_function: dict[cst.FunctionDef, list[Construction]] = {}
+    for construction in facts.collector.constructions:
+        owner = construction.owner
+        if isinstance(owner, cst.FunctionDef) and owner in planner.traced:
+            by_function.setdefault(owner, []).append(construction)
+    for func in sorted(by_function, key=facts.sort_key):
+        plan_function(planner, planner.traced[func], by_function[func])
+
+
+def headline_of(facts: Facts, call: cst.Call, traced: Traced) -> str:
+    """The finding's message: the optimizer and the function that traces it."""
+    func = traced.func
+    if traced.via is not None:
+        where = f"`{func.name.value}` ({traced.via})"
+    elif isinstance(traced.owner, cst.ClassDef) and func not in facts.collector.decorated:
+        where = f"`{traced.owner.name.value}.{func.name.value}` (traced by Keras)"
+    else:
+        where = f"tf.function `{func.name.value}`"
+    return f"optimizer `{facts.label(call)}` is built inside {where} and fails on its first call"
+
+
+def plan_function(
+    planner: Planner,
+    traced: Traced,
+    constructions: list[Construction],
+) -> None:
+    """The sites of one traced function: its outermost constructions, each with its feeders
+    (schedules and wrapped optimizers fed to it are part of its site, not sites of their own)."""
+    facts = planner.facts
+    func = traced.func
+    calls = {c.call for c in constructions}
+    # Outermost constructor calls only: Adam(...) inside LossScaleOptimizer(...) moves with it.
+    outermost = [
+        c
+        for c in constructions
+        if not any(
+            parent in calls for parent in facts.ancestors(c.call) if isinstance(parent, cst.Call)
+        )
+    ]
+    bindings: dict[cst.Call, Binding] = {}
+    for c in outermost:
+        found = facts.binding(c.call)
+        if found is not None:
+            bindings[c.call] = found
+    feeders = find_feeders(facts, func, outermost, bindings)
+    fed = {binding.small for group in feeders.values() for binding in group}
+    for c in outermost:
+        if c.kind is names.Kind.SCHEDULE:
+            continue
+        binding = bindings.get(c.call)
+        if binding is not None and binding.small in fed:
+            continue
+        if facts.lazy_singleton(c.call, func):
+            continue
+        group = sorted(feeders.get(c.call, []), key=lambda b: facts.sort_key(b.small))
+        headline = headline_of(facts, c.call, traced)
+        site = moves.Site(c.call, func, traced.owner, binding, group, RULE, headline)
+        moves.plan_site(planner, site)
+
+
+def find_feeders(
+    facts: Facts,
+    func: cst.FunctionDef,
+    outermost: list[Construction],
+    bindings: Mapping[cst.Call, Binding],
+) -> dict[cst.Call, list[Binding]]:
+    """Schedules and optimizers bound to a name read only by one later construction.
+
+    ``lr = ExponentialDecay(...)`` read only by ``Adam(lr)`` moves with the Adam; so does
+    ``opt = Adam()`` read only by ``opt = LossScaleOptimizer(opt)``.
+    """
+    scope = facts.inner_scope(func)
+    declared = facts.collector.declared.get(func, set())
+    consumer_of: dict[Binding, cst.Call] = {}
+    for binding in bindings.values():
+        if binding.name in declared:
+            continue
+        consumers: set[cst.Call | None] = set()
+        for access in facts.accesses_in(scope, binding.name):
+            if facts.within(access.node, binding.small):
+                continue
+            if any(
+                isinstance(r, metadata.Assignment) and facts.within(r.node, binding.small)
+                for r in access.referents
+            ):
+                consumers.add(find_consumer(facts, access.node, outermost, binding, bindings))
+        if len(consumers) != 1:
+            continue
+        consumer = consumers.pop()
+        # The consumer must really read it (``LossScaleOptimizer(opt)``), not merely rebind
+        # the same name on another branch.
+        if consumer is not None and any(
+            facts.within(access.node, consumer) for access in facts.accesses_in(scope, binding.name)
+        ):
+            consumer_of[binding] = consumer
+    # Chains (schedule -> optimizer -> wrapper): every feeder joins its last consumer.
+    result: dict[cst.Call, list[Binding]] = {}
+    for binding, consumer in consumer_of.items():
+        seen = {binding}
+        while consumer in bindings and bindings[consumer] in consumer_of:
+            step = bindings[consumer]
+            if step in seen:
+                break
+            seen.add(step)
+            consumer = consumer_of[step]
+        result.setdefault(consumer, []).append(binding)
+    return result
+
+
+def find_consumer(
+    facts: Facts,
+    node: cst.CSTNode,
+    outermost: list[Construction],
+    feeder: Binding,
+    bindings: Mapping[cst.Call, Binding],
+) -> cst.Call | None:
+    """The construction whose arguments read ``node``; None if anything else reads it."""
+    if facts.sort_key(node) < facts.end_key(feeder.small):
+        return None
+    for c in outermost:
+        if c.kind is not names.Kind.SCHEDULE and facts.within(node, c.call):
+            return c.call
+    # A read after a wrapper that rebinds the same name reads the wrapper, not the feeder.
+    for c in outermost:
+        binding = bindings.get(c.call)
+        if binding is None or binding.name != feeder.name or binding is feeder:
+            continue
+        if facts.sort_key(binding.small) > facts.sort_key(feeder.small) and facts.sort_key(
+            node
+        ) > facts.end_key(binding.small):
+            return c.call
+    return None

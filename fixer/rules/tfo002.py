@@ -1,7 +1,11 @@
 """TFO002 optimizer-per-iteration-into-traced-function: a loop builds a new optimizer each
 iteration and passes it to a tf.function.
 
-Detection: ``fixer/analysis.py`` (``plan_loops``), shared with TFO003.
+Detection: :mod:`fixer.rules.loops`, shared with TFO003 (``detect`` there reports TFO002 when
+the optimizer is passed to a tf.function of the file); the move: :mod:`fixer.moves.before_loop`.
+
+Fixtures: ``hoist_loop_new_optimizer_each_epoch_into_traced_step``,
+``hoist_tf_new_optimizer_each_epoch``, ``report_loop_learning_rate_from_loop_variable``.
 """
 
 from __future__ import annotations

@@ -1,6 +1,12 @@
 """TFO003 optimizer-rebuilt-every-step: an eager loop builds a new optimizer every step.
 
-Detection: ``fixer/analysis.py`` (``plan_loops``), shared with TFO002.
+Detection: :mod:`fixer.rules.loops`, shared with TFO002 (``detect`` there reports TFO003 when
+the loop applies the optimizer itself); the move: :mod:`fixer.moves.before_loop`.
+
+Fixtures: ``report_eager_loop_rebuilds_optimizer_every_step``,
+``hoist_unused_suppressions_removed``; left alone in
+``keep_trial_loop_builds_model_and_optimizer`` and
+``keep_trial_loop_new_optimizer_inside_steps_of_fresh_model``.
 """
 
 from __future__ import annotations
