@@ -72,3 +72,31 @@ def test_fixtures_named_in_docstrings_exist() -> None:
     assert named, "no module docstring names a fixture"
     missing = {f: where for f, where in named.items() if not (FIXTURES / f / "input.py").is_file()}
     assert not missing, missing
+
+
+def test_the_analysis_keeps_its_public_names() -> None:
+    """What ``fixer/analysis.py`` offered before it became a package is still importable."""
+    analysis = importlib.import_module("fixer.analysis")
+    names = [
+        "Binding",
+        "BoundCall",
+        "Construction",
+        "Decision",
+        "Facts",
+        "FixGate",
+        "Hoisted",
+        "Insertion",
+        "Loop",
+        "MovedStatement",
+        "NewInit",
+        "Owner",
+        "Plan",
+        "Reference",
+        "SiteKey",
+        "Traced",
+        "analyse",
+        "default_gate",
+        "plan",
+        "prepare",
+    ]
+    assert [name for name in names if not hasattr(analysis, name)] == []

@@ -1,13 +1,14 @@
 """Read-only pass: find optimizers built while tracing; decide where each goes, or why not.
 
 ``prepare`` computes a file's facts once (:mod:`fixer.analysis.facts`); ``plan`` runs the rules
-over them (:mod:`fixer.analysis.planner`) and returns a frozen :class:`Plan`
-(:mod:`fixer.analysis.plan`), which :mod:`fixer.transform` applies without deciding anything.
+(:mod:`fixer.rules`, which hand their fixes to :mod:`fixer.moves`) over them with the
+:mod:`fixer.analysis.planner` and returns a frozen :class:`Plan` (:mod:`fixer.analysis.plan`),
+which :mod:`fixer.transform` applies without deciding anything.
 """
 
 from __future__ import annotations
 
-from fixer.analysis.facts import Facts, prepare
+from fixer.analysis.facts import Binding, Construction, Facts, Loop, Owner, Traced, prepare
 from fixer.analysis.plan import (
     BoundCall,
     Decision,
@@ -24,17 +25,22 @@ from fixer.analysis.plan import (
 from fixer.analysis.planner import analyse, plan
 
 __all__ = [
+    "Binding",
     "BoundCall",
+    "Construction",
     "Decision",
     "Facts",
     "FixGate",
     "Hoisted",
     "Insertion",
+    "Loop",
     "MovedStatement",
     "NewInit",
+    "Owner",
     "Plan",
     "Reference",
     "SiteKey",
+    "Traced",
     "analyse",
     "default_gate",
     "plan",
