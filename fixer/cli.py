@@ -797,7 +797,7 @@ def rule(
     "fixer rule --all" lists every rule (with --format json, as JSON).
     """
     from fixer.explain import find_rule, render_rule, render_rule_list, render_rules_json
-    from fixer.findings import RULES
+    from fixer.rules import RULES
 
     wanted = []
     for code in codes or []:

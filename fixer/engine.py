@@ -11,18 +11,10 @@ import libcst as cst
 
 from fixer import edits as text
 from fixer.analysis import Decision, Facts, SiteKey, plan, prepare
-from fixer.findings import (
-    INTERNAL_ERROR,
-    SYNTAX_ERROR,
-    UNUSED_SUPPRESSION,
-    Applicability,
-    Diagnostic,
-    FindingsView,
-    Fix,
-    TextEdit,
-)
+from fixer.findings import Applicability, Diagnostic, FindingsView, Fix, TextEdit
 from fixer.names import DEFAULT_NAMES, NameTable
 from fixer.prefilter import may_hold_suppression
+from fixer.rules import INTERNAL_ERROR, SYNTAX_ERROR, UNUSED_SUPPRESSION
 from fixer.rulesets import DEFAULT_RULES, RuleSet
 from fixer.suppressions import Directive, Unused, comment_edits, find_directives, unused
 from fixer.transform import apply_plan

@@ -1,6 +1,6 @@
 """``fixer rule``: each rule's documentation, rendered for the terminal, JSON and the README.
 
-Pure functions over :class:`~fixer.findings.Rule`; they return text and print nothing. Every
+Pure functions over :class:`~fixer.rules.base.Rule`; they return text and print nothing. Every
 renderer reads the same parts of a rule (summary, sections, example), so what the terminal, the
 README and a JSON consumer show cannot drift apart.
 """
@@ -11,7 +11,9 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from fixer.findings import RULES, Applicability, Rule
+from fixer.findings import Applicability
+from fixer.rules import RULES
+from fixer.rules.base import Rule
 
 # How each fix availability reads in the terminal, and its JSON and table value (the words the
 # JSON findings use for ``applicability``).

@@ -3,7 +3,7 @@
 Why this is sound. Every finding fixer emits is anchored at an optimizer (or wrapper) constructor
 call: a ``Call`` whose callee is a ``Name`` or a dotted chain of ``Name``s and whose qualified
 names, as LibCST's ``QualifiedNameProvider`` resolves them, all map to ``Kind.OPTIMIZER`` or
-``Kind.WRAPPER`` in the :class:`~fixer.names.NameTable` (``analysis.py`` may drop some of those
+``Kind.WRAPPER`` in the :class:`~fixer.names.NameTable` (the analysis may drop some of those
 names, and adds one case of its own: an unbound ``Adam`` after ``from <namespace> import *``
 means ``<namespace>.Adam``). A file without such a call has no finding, so each stage below only
 has to over-approximate "some call may resolve to a constructor". LibCST builds a qualified name
@@ -191,7 +191,7 @@ class _Resolver:
             for group in (_useful(facts, item) for item in imported if item.name != "*")
             if group
         ]
-        # ``from <namespace> import *``: analysis.py reads an unbound ``Adam`` as
+        # ``from <namespace> import *``: the analysis reads an unbound ``Adam`` as
         # ``<namespace>.Adam`` (LibCST does not resolve ``*``).
         self.star_modules = sorted(
             {

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from fixer.findings import RULES, Applicability
+from fixer.findings import Applicability
+from fixer.rules import RULES
 
 if TYPE_CHECKING:
     from pathspec import GitIgnoreSpec

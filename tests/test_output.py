@@ -13,7 +13,7 @@ import pytest
 
 from fixer import __version__
 from fixer.explain import render_rule
-from fixer.findings import RULES, Applicability, Diagnostic, Fix, TextEdit
+from fixer.findings import Applicability, Diagnostic, Fix, TextEdit
 from fixer.output import FORMATS, make_emitter
 from fixer.output.github import GithubEmitter
 from fixer.output.gitlab import Fingerprints, code_quality
@@ -21,6 +21,7 @@ from fixer.output.json_document import file_record
 from fixer.output.records import FileReport, RunInfo
 from fixer.output.sarif import artifact_location, rule_descriptor, sarif_log
 from fixer.output.statistics import render_json, render_statistics, render_text, statistics
+from fixer.rules import RULES
 
 SCHEMA = Path(__file__).parent / "data" / "sarif" / "sarif-2.1.0-rtm.5.json"
 PATH = "src/train.py"

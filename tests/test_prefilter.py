@@ -310,7 +310,7 @@ def test_the_name_table_has_not_grown_a_kind_of_name_the_prefilter_ignores() -> 
         "V1_TRAIN_NAMESPACES",
         "V1_WITHOUT_VARIABLES",
         "WRAPPERS",
-        "STAR_IMPORTABLE_OPTIMIZERS",  # analysis.py's own resolution of ``import *``
+        "STAR_IMPORTABLE_OPTIMIZERS",  # the analysis's own resolution of ``import *``
         "SCHEDULE_NAMESPACES",
         "KERAS_STEP_METHODS",
         "KERAS_MODEL_BASES",

@@ -22,7 +22,9 @@ from fixer.explain import (
     rules_markdown_table,
     unknown_rule_message,
 )
-from fixer.findings import CRASH_CODES, RULES, Applicability, Rule
+from fixer.findings import Applicability
+from fixer.rules import CRASH_CODES, RULES
+from fixer.rules.base import Rule
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 

@@ -21,8 +21,9 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
-from fixer.findings import UNUSED_SUPPRESSION, Diagnostic
+from fixer.findings import Diagnostic
 from fixer.output.records import FileReport, RunInfo
+from fixer.rules import UNUSED_SUPPRESSION
 
 READ_ERROR = "read-error"  # check_name of a file that could not be read
 

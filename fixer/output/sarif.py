@@ -19,19 +19,11 @@ from urllib.parse import quote
 
 from fixer import __version__
 from fixer.explain import render_rule
-from fixer.findings import (
-    CRASH_CODES,
-    INTERNAL_ERROR,
-    RULES,
-    SYNTAX_ERROR,
-    UNUSED_SUPPRESSION,
-    Applicability,
-    Diagnostic,
-    Fix,
-    Rule,
-)
+from fixer.findings import Applicability, Diagnostic, Fix
 from fixer.output.gitlab import Fingerprints
 from fixer.output.records import FileReport, RunInfo
+from fixer.rules import CRASH_CODES, INTERNAL_ERROR, RULES, SYNTAX_ERROR, UNUSED_SUPPRESSION
+from fixer.rules.base import Rule
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT = "fixer/v1"

@@ -19,7 +19,8 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from fixer.findings import RULES_BY_CODE, Applicability, Diagnostic
+from fixer.findings import Applicability, Diagnostic
+from fixer.rules import RULES_BY_CODE
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,751 @@
+"""The facts of one file, computed once and read by every plan: what the one visitor pass
+collects (traced functions, optimizer constructions, strategies, classes), the scopes and
+positions LibCST resolves, and the queries over them. Read-only: nothing here plans a move.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import TypeVar, Union
+
+import libcst as cst
+from libcst.metadata import (
+    Access,
+    Assignment,
+    BaseAssignment,
+    CodePosition,
+    GlobalScope,
+    ParentNodeProvider,
+    PositionProvider,
+    QualifiedNameProvider,
+    QualifiedNameSource,
+    Scope,
+    ScopeProvider,
+)
+
+from fixer import names
+
+Owner = Union[cst.Module, cst.FunctionDef, cst.ClassDef, cst.Lambda]
+_N = TypeVar("_N", bound=cst.CSTNode)
+Loop = Union[cst.For, cst.While]
+
+# Methods through which an optimizer updates variables.
+_UPDATE_METHODS = frozenset({"apply_gradients", "minimize", "apply"})
+# Attributes naming the variables a model trains.
+_VARIABLE_ATTRIBUTES = frozenset(
+    {"trainable_variables", "trainable_weights", "variables", "weights", "trainable_params"}
+)
+
+BUILTINS = frozenset(dir(builtins))
+
+
+# --------------------------------------------------------------------------- collection
+
+
+@dataclass(frozen=True)
+class Construction:
+    """A call that builds an optimizer, a wrapper or a schedule."""
+
+    call: cst.Call
+    kind: names.Kind
+    owner: Owner
+
+
+@dataclass(frozen=True)
+class Traced:
+    """A function that ``tf.function`` traces and the scope owner it is defined in."""
+
+    func: cst.FunctionDef
+    owner: Owner
+    via: str | None = None  # how it comes to be traced, when not by tf.function itself
+
+
+def _is_dotted(expr: cst.BaseExpression) -> bool:
+    """``a.b.c`` made only of names: the only callee spelling resolved (``f(a)(b)`` is not)."""
+    while isinstance(expr, cst.Attribute):
+        expr = expr.value
+    return isinstance(expr, cst.Name)
+
+
+class _Collector(cst.CSTVisitor):
+    METADATA_DEPENDENCIES = (QualifiedNameProvider, ScopeProvider)
+
+    def __init__(self, table: names.NameTable) -> None:
+        super().__init__()
+        self.table = table
+        self.owners: list[Owner] = []
+        self.owner_of: dict[cst.FunctionDef, Owner] = {}
+        self.decorated: list[cst.FunctionDef] = []
+        self.call_forms: list[tuple[cst.Call, cst.Name]] = []
+        self.constructions: list[Construction] = []
+        self.declared: dict[Owner, set[str]] = {}
+        self.strategy_signs: list[tuple[cst.CSTNode, str]] = []
+        self.name_calls: list[tuple[Owner, cst.Call]] = []
+        self.all_calls: list[cst.Call] = []
+        self.strategy_runs: list[tuple[Owner, cst.Call, cst.Name]] = []
+        self.scope_blocks: list[cst.With] = []
+        self.harmless_withs: set[cst.With] = set()
+        self.star_namespaces: list[str] = []
+        self.in_import_fallback = 0
+        self.import_fallbacks: set[cst.CSTNode] = set()
+        self.classes: dict[cst.ClassDef, Owner] = {}
+        self.model_bases: dict[cst.ClassDef, bool] = {}
+        self.local_bases: dict[cst.ClassDef, list[str]] = {}
+
+    def _qualified(self, node: cst.CSTNode) -> set[str]:
+        """Qualified names of an expression. A local resolution that only comes from an import
+        fallback (``except ImportError: tf = None``) is not another meaning: it is dropped."""
+        found = self.get_metadata(QualifiedNameProvider, node, set())
+        names_found = {q.name for q in found}
+        local = {q for q in found if q.source is QualifiedNameSource.LOCAL}
+        if local and len(local) < len(found) and self._only_import_fallbacks(node):
+            names_found -= {q.name for q in local}
+        return names_found
+
+    def _only_import_fallbacks(self, node: cst.CSTNode) -> bool:
+        root: cst.CSTNode = node
+        while isinstance(root, cst.Attribute):
+            root = root.value
+        if not isinstance(root, cst.Name):
+            return False
+        scope = self.get_metadata(ScopeProvider, root, None)
+        if scope is None or root.value not in scope:
+            return False
+        others = [
+            a
+            for a in scope[root.value]
+            if not isinstance(getattr(a, "node", None), (cst.Import, cst.ImportFrom))
+        ]
+        return bool(others) and all(
+            getattr(a, "node", None) in self.import_fallbacks for a in others
+        )
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        if isinstance(node.names, cst.ImportStar) and node.module is not None and not node.relative:
+            self.star_namespaces.append(cst.Module(body=[]).code_for_node(node.module))
+
+    def _star_resolved(self, func: cst.BaseExpression) -> set[str]:
+        """``Adam`` brought in by ``from tensorflow.keras.optimizers import *``, when nothing in
+        the file binds ``Adam`` itself."""
+        if not isinstance(func, cst.Name) or func.value not in names.STAR_IMPORTABLE_OPTIMIZERS:
+            return set()
+        scope = self.get_metadata(ScopeProvider, func, None)
+        if scope is None or func.value in scope:
+            return set()
+        return {f"{namespace}.{func.value}" for namespace in self.star_namespaces}
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        self.in_import_fallback += _catches_import_error(node)
+
+    def leave_ExceptHandler(self, original_node: cst.ExceptHandler) -> None:
+        self.in_import_fallback -= _catches_import_error(original_node)
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+        if self.in_import_fallback and isinstance(node.target, cst.Name):
+            self.import_fallbacks.add(node.target)
+
+    def _is_tf_function(self, expr: cst.BaseExpression) -> bool:
+        return _is_dotted(expr) and self.table.is_tracing_decorator(self._qualified(expr))
+
+    def visit_Module(self, node: cst.Module) -> None:
+        self.owners.append(node)
+
+    # Defaults, decorators, annotations and base classes run in the enclosing scope: only the
+    # body of a def, class or lambda belongs to it.
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.owner_of[node] = self.owners[-1]
+        for decorator in node.decorators:
+            expr = decorator.decorator
+            if isinstance(expr, cst.Call):
+                expr = expr.func
+            if self._is_tf_function(expr):
+                self.decorated.append(node)
+                break
+
+    def visit_FunctionDef_body(self, node: cst.FunctionDef) -> None:
+        self.owners.append(node)
+
+    def leave_FunctionDef_body(self, node: cst.FunctionDef) -> None:
+        self.owners.pop()
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.classes[node] = self.owners[-1]
+        self.model_bases[node] = False
+        self.local_bases[node] = []
+        for base in node.bases:
+            if base.keyword is not None or base.star or not _is_dotted(base.value):
+                continue
+            qualified = self._qualified(base.value)
+            if names.is_keras_model_base(qualified):
+                self.model_bases[node] = True
+            elif isinstance(base.value, cst.Name):
+                self.local_bases[node].append(base.value.value)
+
+    def visit_ClassDef_body(self, node: cst.ClassDef) -> None:
+        self.owners.append(node)
+
+    def leave_ClassDef_body(self, node: cst.ClassDef) -> None:
+        self.owners.pop()
+
+    def visit_Lambda_body(self, node: cst.Lambda) -> None:
+        self.owners.append(node)
+
+    def leave_Lambda_body(self, node: cst.Lambda) -> None:
+        self.owners.pop()
+
+    def visit_Global(self, node: cst.Global) -> None:
+        self.declared.setdefault(self.owners[-1], set()).update(n.name.value for n in node.names)
+
+    def visit_Nonlocal(self, node: cst.Nonlocal) -> None:
+        self.declared.setdefault(self.owners[-1], set()).update(n.name.value for n in node.names)
+
+    def visit_With(self, node: cst.With) -> None:
+        for item in node.items:
+            if is_scope_call(item.item):
+                self.scope_blocks.append(node)
+                self.strategy_signs.append((node, "a `.scope()` block"))
+        if all(
+            isinstance(item.item, cst.Call)
+            and _is_dotted(item.item.func)
+            and self._qualified(item.item.func)
+            and self._qualified(item.item.func) <= names.HARMLESS_CONTEXTS
+            for item in node.items
+        ):
+            self.harmless_withs.add(node)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        self.all_calls.append(node)
+        if isinstance(func, cst.Attribute) and func.attr.value in ("run", "experimental_run_v2"):
+            receiver = func.value
+            spelled = receiver.value if isinstance(receiver, cst.Name) else ""
+            if isinstance(receiver, cst.Attribute):
+                spelled = receiver.attr.value
+            if "strateg" in spelled.lower():
+                self.strategy_signs.append((node, "a `strategy.run(...)` call"))
+                if node.args and isinstance(node.args[0].value, cst.Name):
+                    self.strategy_runs.append((self.owners[-1], node, node.args[0].value))
+        if isinstance(func, cst.Name):
+            self.name_calls.append((self.owners[-1], node))
+        if _is_dotted(func) and names.is_strategy_constructor(self._qualified(func)):
+            self.strategy_signs.append((node, "a `tf.distribute` strategy"))
+        if _is_dotted(func):
+            qualified = self._qualified(func) or self._star_resolved(func)
+            kind = self.table.constructor_kind(qualified)
+            if kind is not None:
+                self.constructions.append(Construction(node, kind, self.owners[-1]))
+                return
+            if self._is_tf_function(func):
+                target = _traced_argument(node)
+                if target is not None:
+                    self.call_forms.append((node, target))
+        elif (
+            isinstance(func, cst.Call)
+            and _is_dotted(func.func)
+            and self._is_tf_function(func.func)  # tf.function(reduce_retracing=True)(fn)
+            and node.args
+            and node.args[0].keyword is None
+            and isinstance(node.args[0].value, cst.Name)
+        ):
+            self.call_forms.append((node, node.args[0].value))
+
+
+def _catches_import_error(handler: cst.ExceptHandler) -> bool:
+    if handler.type is None:
+        return False
+    spelled = cst.Module(body=[]).code_for_node(handler.type)
+    return "ImportError" in spelled or "ModuleNotFoundError" in spelled
+
+
+def is_scope_call(expr: cst.BaseExpression) -> bool:
+    """``<strategy>.scope()``: a call of an attribute named ``scope`` without arguments."""
+    return (
+        isinstance(expr, cst.Call)
+        and isinstance(expr.func, cst.Attribute)
+        and expr.func.attr.value == "scope"
+        and not expr.args
+    )
+
+
+def _traced_argument(call: cst.Call) -> cst.Name | None:
+    for arg in call.args:
+        if arg.star:
+            return None
+        if arg.keyword is None or arg.keyword.value == "func":
+            return arg.value if isinstance(arg.value, cst.Name) else None
+    return None
+
+
+# --------------------------------------------------------------------------- facts
+
+
+@dataclass(frozen=True)
+class Binding:
+    """``name = <call>`` as a small statement of ``line``."""
+
+    line: cst.SimpleStatementLine
+    small: cst.BaseSmallStatement
+    name: str
+
+
+class Facts:
+    """The facts of one file that every plan reads: metadata, collected calls, scopes."""
+
+    def __init__(self, wrapper: cst.MetadataWrapper, path: str, table: names.NameTable) -> None:
+        self.module = wrapper.module
+        self.path = path
+        self.scopes = wrapper.resolve(ScopeProvider)
+        self.positions = wrapper.resolve(PositionProvider)
+        self.parents = wrapper.resolve(ParentNodeProvider)
+        self.collector = _Collector(table)
+        wrapper.visit(self.collector)
+        self.code = cst.Module(body=[]).code_for_node
+        self.all_scopes: list[Scope] = list(
+            {scope for scope in self.scopes.values() if scope is not None}
+        )
+        self._children: dict[Scope, list[Scope]] = {}
+        self._within_cache: dict[Scope, list[Scope]] = {}
+        self._within_sets: dict[Scope, set[Scope]] = {}
+        self.access_of: dict[cst.CSTNode, Access] = {}
+        self.accesses_named: dict[str, list[Access]] = {}
+        for scope in self.all_scopes:
+            for access in scope.accesses:
+                self.access_of[access.node] = access
+                if isinstance(access.node, cst.Name):
+                    self.accesses_named.setdefault(access.node.value, []).append(access)
+        self.construction_calls = {c.call for c in self.collector.constructions}
+        self._is_script: bool | None = None
+
+    # ----------------------------------------------------------------- traced functions
+
+    def traced_functions(self) -> dict[cst.FunctionDef, Traced]:
+        found: dict[cst.FunctionDef, Traced] = {}
+        owner_of = self.collector.owner_of
+        for func in self.collector.decorated:
+            found[func] = Traced(func, owner_of[func])
+        for call, target in self.collector.call_forms:
+            called = self.def_called(call, target)
+            if called is not None and called not in found:
+                found[called] = Traced(called, owner_of[called])
+        changed = True
+        while changed:  # strategy.run(fn) inside a traced function traces fn too
+            changed = False
+            for owner, _run, target in self.collector.strategy_runs:
+                if owner not in found:
+                    continue
+                called = self.function_named(target)
+                if called is not None and called not in found:
+                    assert isinstance(owner, cst.FunctionDef)
+                    via = f"run by `strategy.run` in tf.function `{owner.name.value}`"
+                    found[called] = Traced(called, owner_of[called], via)
+                    changed = True
+        for cls in self.collector.classes:
+            if not self.is_keras_model(cls):
+                continue
+            for statement in cls.body.body:
+                if (
+                    isinstance(statement, cst.FunctionDef)
+                    and statement.name.value in names.KERAS_STEP_METHODS
+                    and statement not in found
+                ):
+                    found[statement] = Traced(statement, cls)
+        return found
+
+    def function_named(self, name: cst.Name) -> cst.FunctionDef | None:
+        """The def a name refers to, when it refers to exactly one def of this file."""
+        access = self.access_of.get(name)
+        if access is None:
+            return None
+        referents = [r for r in access.referents if isinstance(r, Assignment)]
+        if len(referents) == 1 and isinstance(referents[0].node, cst.FunctionDef):
+            return referents[0].node
+        return None
+
+    def module_classes(self) -> dict[str, cst.ClassDef]:
+        return {
+            cls.name.value: cls
+            for cls, owner in self.collector.classes.items()
+            if isinstance(owner, cst.Module)
+        }
+
+    def class_lineage(self, cls: cst.ClassDef) -> list[cst.ClassDef]:
+        """The class and its bases defined at module level in this file, nearest first."""
+        by_name = self.module_classes()
+        lineage: list[cst.ClassDef] = []
+        pending = [cls]
+        while pending:
+            current = pending.pop(0)
+            if current in lineage:
+                continue
+            lineage.append(current)
+            pending.extend(
+                by_name[name] for name in self.collector.local_bases[current] if name in by_name
+            )
+        return lineage
+
+    def is_keras_model(self, cls: cst.ClassDef) -> bool:
+        """A subclass of Keras's Model, directly or through a base class of this file."""
+        return any(self.collector.model_bases[c] for c in self.class_lineage(cls))
+
+    def def_called(self, call: cst.Call, target: cst.Name) -> cst.FunctionDef | None:
+        """The def that ``tf.function(target)`` compiles: the last binding of the name before the
+        call in the same scope, when that binding is a def (``step = tf.function(step)`` too)."""
+        scope = self.scopes.get(call)
+        if scope is None:
+            return None
+        if target.value not in scope.assignments:
+            return self.function_named(target)  # a def of an enclosing scope
+        statement = self.sort_key(self.enclosing_statement(call))
+        before = [
+            a
+            for a in scope.assignments[target.value]
+            if isinstance(a, Assignment) and self.sort_key(a.node) < statement
+        ]
+        if not before:
+            return None
+        last = max(before, key=self.assignment_key).node
+        if isinstance(last, cst.FunctionDef) and self.scopes.get(last) is scope:
+            return last
+        return None
+
+    # ----------------------------------------------------------------- helpers
+
+    def is_script(self) -> bool:
+        """A script (a ``__main__`` guard, or loops or calls at top level), not a library."""
+        if self._is_script is None:
+            self._is_script = self._find_script_markers()
+        return self._is_script
+
+    def _find_script_markers(self) -> bool:
+        for statement in self.module.body:
+            if isinstance(statement, (cst.For, cst.While)):
+                return True
+            if isinstance(statement, cst.If) and "__main__" in self.code(statement.test):
+                return True
+            if isinstance(statement, cst.SimpleStatementLine) and any(
+                isinstance(small, cst.Expr) and isinstance(small.value, cst.Call)
+                for small in statement.body
+            ):
+                return True
+        return False
+
+    def enclosing_loops(self, node: cst.CSTNode) -> list[Loop]:
+        """Loops of the same function whose body holds ``node``, innermost first."""
+        loops: list[Loop] = []
+        for parent in self.ancestors(node):
+            if isinstance(parent, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+                break
+            if isinstance(parent, (cst.For, cst.While)) and self.within(node, parent.body):
+                loops.append(parent)
+        return loops
+
+    def suppressible_at(self, node: cst.CSTNode) -> tuple[int, ...]:
+        """The lines of ``node`` and the header lines (decorators to colon) of every function
+        and loop around it: a suppression comment on any of them applies to its finding."""
+        span = self.positions[node]
+        lines = set(range(span.start.line, span.end.line + 1))
+        for parent in self.ancestors(node):
+            if isinstance(parent, (cst.FunctionDef, cst.For, cst.While)):
+                first = self.start(
+                    parent.decorators[0]
+                    if isinstance(parent, cst.FunctionDef) and parent.decorators
+                    else parent
+                ).line
+                body = parent.body
+                header = body.header if isinstance(body, cst.IndentedBlock) else body
+                lines.update(range(first, self.start(header).line + 1))
+        return tuple(sorted(lines))
+
+    def start(self, node: cst.CSTNode) -> CodePosition:
+        return self.positions[node].start
+
+    def sort_key(self, node: cst.CSTNode) -> tuple[int, int]:
+        start = self.positions[node].start
+        return start.line, start.column
+
+    def end_key(self, node: cst.CSTNode) -> tuple[int, int]:
+        end = self.positions[node].end
+        return end.line, end.column
+
+    def sort_key_statement(self, node: cst.FunctionDef) -> tuple[int, int]:
+        """Where a def really starts: its first decorator."""
+        return self.sort_key(node.decorators[0] if node.decorators else node)
+
+    def assignment_key(self, assignment: BaseAssignment) -> tuple[int, int]:
+        return self.sort_key(assignment.node) if isinstance(assignment, Assignment) else (0, 0)
+
+    def within(self, node: cst.CSTNode, container: cst.CSTNode) -> bool:
+        return self.sort_key(container) <= self.sort_key(node) and self.end_key(
+            node
+        ) <= self.end_key(container)
+
+    def inner_scope(self, func: cst.FunctionDef) -> Scope:
+        """The scope of a function's body (the def itself sits in the enclosing scope)."""
+        first: cst.CSTNode = func.body.body[0] if func.body.body else func.body
+        scope = self.scopes[first]
+        assert scope is not None
+        return scope
+
+    def ancestors(self, node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+        while node in self.parents:
+            node = self.parents[node]
+            yield node
+
+    def enclosing_statement(self, node: cst.CSTNode) -> cst.CSTNode:
+        """The simple statement line (or compound statement header) an expression is part of."""
+        for parent in self.ancestors(node):
+            if isinstance(parent, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+                return parent
+        return node
+
+    def is_descendant_scope(self, scope: Scope | None, ancestor: Scope) -> bool:
+        while scope is not None:
+            if scope is ancestor:
+                return True
+            if isinstance(scope, GlobalScope):
+                return False
+            scope = scope.parent
+        return False
+
+    def scopes_within(self, scope: Scope) -> list[Scope]:
+        """``scope`` and every scope nested in it (computed once per scope)."""
+        found = self._within_cache.get(scope)
+        if found is None:
+            if not self._children:
+                for inner in self.all_scopes:
+                    if not isinstance(inner, GlobalScope) and inner.parent is not None:
+                        self._children.setdefault(inner.parent, []).append(inner)
+            found, pending = [], [scope]
+            while pending:
+                current = pending.pop()
+                found.append(current)
+                pending.extend(self._children.get(current, ()))
+            self._within_cache[scope] = found
+        return found
+
+    def accesses_in(self, scope: Scope, name: str) -> Iterator[Access]:
+        """Reads of ``name`` in ``scope`` and every scope nested in it."""
+        within = self._within_sets.get(scope)
+        if within is None:
+            within = self._within_sets[scope] = set(self.scopes_within(scope))
+        for access in self.accesses_named.get(name, ()):
+            if access.scope in within:
+                yield access
+
+    def assignments_of(self, scope: Scope, name: str) -> list[BaseAssignment]:
+        if name not in scope.assignments:
+            return []
+        return list(scope.assignments[name])
+
+    def in_group(self, assignment: BaseAssignment, moved: Sequence[Binding]) -> bool:
+        return isinstance(assignment, Assignment) and any(
+            self.within(assignment.node, b.small) for b in moved
+        )
+
+    def is_parameter(self, assignment: BaseAssignment) -> bool:
+        if not isinstance(assignment, Assignment):
+            return False
+        node = assignment.node
+        return isinstance(node, cst.Param) or isinstance(self.parents.get(node), cst.Param)
+
+    def label(self, call: cst.Call) -> str:
+        return self.code(call.func)
+
+    # ----------------------------------------------------------------- sites
+
+    def binding(self, call: cst.Call) -> Binding | None:
+        """The ``name = <call>`` line when the call is the whole value of a plain binding."""
+        parent = self.parents.get(call)
+        if isinstance(parent, cst.Assign):
+            if len(parent.targets) != 1 or not isinstance(parent.targets[0].target, cst.Name):
+                return None
+            target = parent.targets[0].target
+        elif isinstance(parent, cst.AnnAssign) and parent.value is call:
+            if not isinstance(parent.target, cst.Name):
+                return None
+            target = parent.target
+        else:
+            return None
+        line = self.parents.get(parent)
+        if not isinstance(line, cst.SimpleStatementLine):
+            return None
+        if not isinstance(self.parents.get(line), (cst.IndentedBlock, cst.Module)):
+            return None
+        return Binding(line, parent, target.value)
+
+    def lazy_singleton(self, call: cst.Call, func: cst.CSTNode) -> bool:
+        """``if opt is None: opt = Adam()``: created on the first call only, which is correct."""
+        parent = self.parents.get(call)
+        if not isinstance(parent, (cst.Assign, cst.AnnAssign)):
+            return False
+        targets = (
+            [t.target for t in parent.targets]
+            if isinstance(parent, cst.Assign)
+            else [parent.target]
+        )
+        # A local name set under `if opt is None:` is None again on every trace: only an
+        # attribute, a global/nonlocal, or a module-level name keeps the first object.
+        owner = func if isinstance(func, (cst.FunctionDef, cst.ClassDef, cst.Lambda)) else None
+        declared = self.collector.declared.get(owner, set()) if owner else set()
+        if not all(
+            isinstance(t, cst.Attribute)
+            or isinstance(func, cst.Module)
+            or (isinstance(t, cst.Name) and t.value in declared)
+            for t in targets
+        ):
+            return False
+        spelled = {self.code(t) for t in targets}
+        for node in self.ancestors(call):
+            if node is func:
+                return False
+            if isinstance(node, cst.If) and self._tests_unset(node.test, spelled):
+                return self.within(call, node.body)
+        return False
+
+    def _tests_unset(self, test: cst.BaseExpression, spelled: set[str]) -> bool:
+        if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+            comparison = test.comparisons[0]
+            if (
+                isinstance(comparison.operator, (cst.Is, cst.Equal))
+                and isinstance(comparison.comparator, cst.Name)
+                and comparison.comparator.value == "None"
+            ):
+                return self.code(test.left) in spelled
+        if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+            return self.code(test.expression) in spelled
+        if isinstance(test, cst.BooleanOperation):
+            return self._tests_unset(test.left, spelled) or self._tests_unset(test.right, spelled)
+        return False
+
+    # ----------------------------------------------------------------- reads
+
+    def returns_of(self, func: cst.FunctionDef) -> Iterator[cst.Return]:
+        """The ``return`` statements of ``func`` itself, not of the functions it defines."""
+        return nodes_in(func.body, cst.Return, skip=NESTED)
+
+    def names_read(self, nodes: Iterable[cst.CSTNode]) -> list[Access]:
+        reads: list[Access] = []
+        for node in nodes:
+            for name in names_in(node):
+                access = self.access_of.get(name)
+                if access is not None:
+                    reads.append(access)
+        return reads
+
+    # ----------------------------------------------------------------- training
+
+    def update_of(self, use: cst.CSTNode) -> cst.Call | None:
+        """``use.apply_gradients(...)`` (or ``minimize``/``apply``): the update call, if any."""
+        attribute = self.parents.get(use)
+        if not isinstance(attribute, cst.Attribute) or attribute.value is not use:
+            return None
+        if attribute.attr.value not in _UPDATE_METHODS:
+            return None
+        call = self.parents.get(attribute)
+        return call if isinstance(call, cst.Call) and call.func is attribute else None
+
+    def update_in(
+        self, call: cst.Call, binding: Binding | None, func: cst.FunctionDef
+    ) -> cst.Call | None:
+        """The update that applies the optimizer built by ``call`` (through its name when it is
+        bound) in ``func``, if any."""
+        if binding is None:
+            return self.update_of(call)
+        for access in self.accesses_in(self.inner_scope(func), binding.name):
+            if any(self.in_group(r, [binding]) for r in access.referents):
+                update = self.update_of(access.node)
+                if update is not None:
+                    return update
+        return None
+
+    def updated_variables(self, update: cst.Call) -> list[str]:
+        """Names of what an update trains: ``model`` in ``model.trainable_variables``, and the
+        names in ``var_list=`` or in the variables half of ``zip(grads, [w, b])``."""
+        found: list[str] = []
+        for node in nodes_in(update, cst.Attribute):
+            if node.attr.value in _VARIABLE_ATTRIBUTES:
+                root: cst.BaseExpression = node.value
+                while isinstance(root, cst.Attribute):
+                    root = root.value
+                if isinstance(root, cst.Name):
+                    found.append(root.value)
+        for arg in update.args:
+            if arg.keyword is not None and arg.keyword.value == "var_list":
+                found.extend(n.value for n in names_in(arg.value))
+        for name in names_in(update):
+            parent = self.parents.get(name)
+            container = self.parents.get(parent) if isinstance(parent, cst.Element) else None
+            if isinstance(container, cst.List):
+                found.append(name.value)
+        return found
+
+    def assigned_in(self, name: str, scope: Scope, loop: Loop) -> bool:
+        """Whether ``name`` of ``scope`` is bound somewhere in ``loop``."""
+        return any(
+            isinstance(x, Assignment) and self.within(x.node, loop)
+            for x in self.assignments_of(scope, name)
+        )
+
+
+# --------------------------------------------------------------------------- tree helpers
+
+# Nodes that open a scope of their own.
+NESTED = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+
+
+def nodes_in(
+    node: cst.CSTNode, kind: type[_N], *, skip: tuple[type[cst.CSTNode], ...] = ()
+) -> Iterator[_N]:
+    """Every ``kind`` node at or below ``node``, not looking inside nodes of the ``skip`` types."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, kind):
+            yield current
+        if current is node or not isinstance(current, skip):
+            stack.extend(current.children)
+
+
+def names_in(node: cst.CSTNode) -> Iterator[cst.Name]:
+    """Every ``Name`` below ``node`` (attribute names and keywords are filtered by scope later)."""
+    return nodes_in(node, cst.Name)
+
+
+def deleted_names(func: cst.FunctionDef) -> set[str]:
+    """Names ``del``eted in ``func`` itself."""
+    return {
+        name.value
+        for statement in nodes_in(func.body, cst.Del, skip=NESTED)
+        for name in names_in(statement.target)
+    }
+
+
+def root_name(expr: cst.BaseExpression) -> cst.Name | None:
+    """``a`` in ``a.b[c].d``; None when the expression does not start with a name."""
+    while isinstance(expr, (cst.Attribute, cst.Subscript)):
+        expr = expr.value
+    return expr if isinstance(expr, cst.Name) else None
+
+
+def self_parameter(func: cst.FunctionDef | None) -> str | None:
+    """The name of a method's instance parameter; None for static and class methods."""
+    if func is None:
+        return None
+    for decorator in func.decorators:
+        if isinstance(decorator.decorator, cst.Name) and decorator.decorator.value in (
+            "staticmethod",
+            "classmethod",
+        ):
+            return None
+    params = [*func.params.posonly_params, *func.params.params]
+    return params[0].name.value if params else None
+
+
+def prepare(
+    wrapper: cst.MetadataWrapper, path: str, table: names.NameTable = names.DEFAULT_NAMES
+) -> Facts:
+    """The facts of one file, computed once; :func:`~fixer.analysis.plan` may then run on them
+    many times."""
+    return Facts(wrapper, path, table)

@@ -1,0 +1,279 @@
+"""The safety checks that moves share: whether a statement may leave the function that builds
+it, and what would make the move change how the program runs.
+
+Each check reads the facts and the site and returns why the move is refused (a sentence for the
+finding) or None; none of them touches the plan.
+
+- ``blocked_by_context``: a construct between the call and its destination that it cannot leave
+  (a comprehension, a ``try`` block, a ``with`` block, a ``strategy.scope()``).
+- ``check_owner``: the function that builds it is defined in a lambda or in a traced function.
+- ``check_bindings``: each moved name is bound by the moved statements alone (not assigned
+  again, not ``global``, not ``del``eted, not read before).
+- ``check_reads`` (with ``outer_reads``, ``local_read`` and ``binding_problem``): every name the
+  moved code reads means the same at the destination: not a local or parameter of the function,
+  bound before the destination and never rebound after it.
+- ``caveats`` (with ``late_read``): what a move that is allowed still changes (arguments now
+  evaluated earlier, a model parameter shared between calls); any of them makes the fix unsafe.
+
+The checks particular to one destination live with it: ``check_strategy`` in
+:mod:`fixer.moves.scope`, ``check_method_reads`` and ``instance_caveat`` in
+:mod:`fixer.moves.instance`, ``choose_loop`` in :mod:`fixer.moves.before_loop`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING
+
+import libcst as cst
+from libcst.metadata import Access, Assignment, GlobalScope, Scope
+
+from fixer.analysis.facts import (
+    BUILTINS,
+    Binding,
+    Facts,
+    Traced,
+    deleted_names,
+    is_scope_call,
+    nodes_in,
+    root_name,
+    self_parameter,
+)
+from fixer.findings import Applicability
+
+if TYPE_CHECKING:
+    from fixer.moves.hoist import Site
+
+
+def blocked_by_context(facts: Facts, call: cst.Call, stop: cst.CSTNode) -> str | None:
+    """A construct between the call and ``stop`` (where the move goes) that it cannot leave."""
+    where = f"`{stop.name.value}`" if isinstance(stop, cst.FunctionDef) else "the loop"
+    for node in facts.ancestors(call):
+        if node is stop:
+            return None
+        if isinstance(node, (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)):
+            return "it is built inside a comprehension, once per element"
+        if isinstance(node, (cst.Try, cst.TryStar)) and facts.within(call, node.body):
+            return (
+                f"it is built inside a `try` block in {where}, whose handlers would no "
+                "longer see its errors"
+            )
+        if isinstance(node, cst.With) and node not in facts.collector.harmless_withs:
+            item = node.items[0].item
+            if is_scope_call(item):
+                return (
+                    f"it is created under `{facts.code(item)}` in {where}; moving it "
+                    "would take it out of that distribution strategy"
+                )
+            return (
+                f"it is built inside `with {facts.code(item)}:` in {where}, which the "
+                "move would leave"
+            )
+    return None
+
+
+def check_owner(site: Site, traced: Mapping[cst.FunctionDef, Traced]) -> str | None:
+    """The function that builds it must not be defined in a lambda or in a traced function."""
+    owner = site.owner
+    name = site.func.name.value
+    if isinstance(owner, cst.Lambda):
+        return f"`{name}` is defined inside a lambda"
+    if isinstance(owner, cst.FunctionDef) and owner in traced:
+        return f"the enclosing `{owner.name.value}` is traced too; build it outside both"
+    return None
+
+
+def check_bindings(facts: Facts, site: Site, moved: Sequence[Binding]) -> str | None:
+    """Each moved name must be bound in the traced function by the moved statements alone."""
+    func = site.func
+    scope = facts.inner_scope(func)
+    declared = facts.collector.declared.get(func, set())
+    group = [
+        x for b in moved for x in facts.assignments_of(scope, b.name) if facts.in_group(x, moved)
+    ]
+    for binding in moved:
+        if binding.name in declared:
+            return f"`{binding.name}` is declared global or nonlocal in `{func.name.value}`"
+        if any(not facts.in_group(x, moved) for x in facts.assignments_of(scope, binding.name)):
+            return f"`{binding.name}` is assigned more than once in `{func.name.value}`"
+        if binding.name in deleted_names(func):
+            return f"`{binding.name}` is deleted with `del` in `{func.name.value}`"
+        for access in facts.accesses_in(scope, binding.name):
+            referents = access.referents
+            if any(r in group for r in referents):
+                continue
+            if referents and all(
+                r.scope is not scope and facts.is_descendant_scope(r.scope, scope)
+                for r in referents
+            ):
+                continue  # a local of a nested function, unrelated
+            line = facts.start(access.node).line
+            return (
+                f"`{binding.name}` is read on line {line} of `{func.name.value}` before it is built"
+            )
+    return None
+
+
+def check_reads(
+    facts: Facts, site: Site, moved: Sequence[Binding], destination: Scope
+) -> str | None:
+    """Everything the moved code reads must mean the same at the destination."""
+    for _access, name, referents in outer_reads(facts, site, moved):
+        reason = local_read(facts, site, name, referents)
+        if reason is None and any(r.scope is destination for r in referents):
+            reason = binding_problem(facts, name, destination, site.func)
+        if reason is not None:
+            return reason
+    return None
+
+
+def outer_reads(
+    facts: Facts, site: Site, moved: Sequence[Binding]
+) -> Iterator[tuple[Access, str, list[Assignment]]]:
+    """Reads in the moved code of names it does not bind itself (nor builtins, nor what a star
+    import may bring), with the assignments they may refer to."""
+    nodes = site.moved_nodes(moved)
+    for access in facts.names_read(nodes):
+        name = access.node.value if isinstance(access.node, cst.Name) else "?"
+        referents = [r for r in access.referents if isinstance(r, Assignment)]
+        if any(facts.in_group(r, moved) for r in referents):
+            continue
+        if any(facts.within(r.node, n) for r in referents for n in nodes):
+            continue  # a comprehension variable inside the arguments
+        if not referents and (name in BUILTINS or facts.collector.star_namespaces):
+            continue  # a builtin, or (perhaps) brought in by a star import at the top
+        yield access, name, referents
+
+
+def local_read(facts: Facts, site: Site, name: str, referents: Sequence[Assignment]) -> str | None:
+    """Why a read cannot move: the name is unbound, or local to the traced function."""
+    func = site.func
+    if not referents:
+        return f"`{name}` is not defined in this file"
+    func_scope = facts.inner_scope(func)
+    for referent in referents:
+        if facts.is_descendant_scope(referent.scope, func_scope):
+            what = "a parameter" if facts.is_parameter(referent) else "a local variable"
+            return f"its arguments read `{name}`, {what} of `{func.name.value}`{site.read_advice}"
+    return None
+
+
+def binding_problem(
+    facts: Facts, name: str, destination: Scope, func: cst.FunctionDef
+) -> str | None:
+    """``name`` must be bound before the move's destination and never rebound after it."""
+    anchor = facts.sort_key_statement(func)
+    bound_before = False
+    for assignment in sorted(facts.assignments_of(destination, name), key=facts.assignment_key):
+        if not isinstance(assignment, Assignment):
+            continue
+        node = assignment.node
+        line = facts.start(node).line
+        if facts.scopes.get(node) is not destination and not isinstance(
+            node, (cst.Import, cst.ImportFrom)
+        ):
+            return f"`{name}` is rebound inside a function (line {line})"
+        if facts.sort_key(node) < anchor:
+            bound_before = True
+        elif bound_before:
+            return f"`{name}` is rebound on line {line}, after the place the optimizer would go"
+        else:
+            return (
+                f"`{name}` is not bound yet where the optimizer would go "
+                f"(first bound on line {line})"
+            )
+    return None
+
+
+def caveats(
+    facts: Facts, site: Site, moved: Sequence[Binding], destination: Scope, when: str
+) -> str:
+    """What makes a move that compiles change behaviour; any of them makes the fix unsafe."""
+    func = site.func
+    found: list[str] = []
+    nodes = site.moved_nodes(moved)
+    late = late_read(facts, nodes, destination, func, site.call)
+    if late is not None:
+        found.append(
+            f"its arguments {late}, now evaluated once {when} instead of at the first call"
+        )
+    binding = site.bound
+    update = facts.update_in(site.call, binding, func)
+    if update is not None:
+        func_scope = facts.inner_scope(func)
+        self_name = self_parameter(func) if isinstance(site.owner, cst.ClassDef) else None
+        for variable in facts.updated_variables(update):
+            if variable == self_name:
+                continue
+            if any(facts.is_parameter(x) for x in facts.assignments_of(func_scope, variable)):
+                found.append(
+                    f"it trains `{variable}`, a parameter of `{func.name.value}`: if that "
+                    "is called with more than one model, they would share one optimizer"
+                )
+                break
+    if not found:
+        return ""
+    if site.applicability is Applicability.SAFE:
+        site.applicability = Applicability.UNSAFE
+    return " (unsafe: " + "; ".join(found) + ")"
+
+
+def late_read(
+    facts: Facts,
+    nodes: Sequence[cst.CSTNode],
+    destination: Scope,
+    func: cst.FunctionDef,
+    site_call: cst.Call,
+) -> str | None:
+    """A read whose value may differ between the destination and the first call."""
+    constructions = facts.construction_calls | {site_call}
+    for node in nodes:
+        for inner in nodes_in(node, cst.Call, skip=(cst.Lambda,)):
+            if inner in constructions or inner is node:
+                continue
+            root = root_name(inner.func)
+            if root is None or not is_imported_or_builtin(facts, root):
+                return f"call `{facts.code(inner.func)}()`"
+        for subscript in nodes_in(node, cst.Subscript):
+            root = root_name(subscript)
+            if root is None or not is_imported_or_builtin(facts, root):
+                return f"read `{facts.code(subscript)}`"
+        for attribute in nodes_in(node, cst.Attribute):
+            root = root_name(attribute)
+            text = facts.code(attribute)
+            if root is None or ".FLAGS" in f".{text}":
+                return f"read `{text}`"
+            if not is_imported_or_builtin(facts, root):
+                parent = facts.parents.get(attribute)
+                if isinstance(parent, cst.Attribute) and parent.value is attribute:
+                    continue  # the outermost attribute is reported
+                if isinstance(parent, cst.Call) and parent.func is attribute:
+                    continue  # a method call: reported as a call
+                return f"read `{text}`"
+    if not isinstance(destination, GlobalScope):
+        # Module names read in a factory are read when it runs, perhaps before they exist.
+        factory_start = facts.sort_key(func)
+        for access in facts.names_read(nodes):
+            for referent in access.referents:
+                if (
+                    isinstance(referent, Assignment)
+                    and isinstance(referent.scope, GlobalScope)
+                    and destination is not referent.scope
+                    and facts.sort_key(referent.node) > factory_start
+                ):
+                    return f"read `{access.node.value}`, bound after the factory"  # type: ignore[union-attr]
+    return None
+
+
+def is_imported_or_builtin(facts: Facts, name: cst.Name) -> bool:
+    """``name`` refers only to imports, or to a builtin: its value is the same everywhere."""
+    access = facts.access_of.get(name)
+    if access is None:
+        return False
+    referents = list(access.referents)
+    if not referents:
+        return name.value in BUILTINS
+    return all(
+        not isinstance(r, Assignment) or isinstance(r.node, (cst.Import, cst.ImportFrom))
+        for r in referents
+    )

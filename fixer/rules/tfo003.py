@@ -1,0 +1,73 @@
+"""TFO003 optimizer-rebuilt-every-step: an eager loop builds a new optimizer every step.
+
+Detection: :mod:`fixer.rules.loops`, shared with TFO002 (``detect`` there reports TFO003 when
+the loop applies the optimizer itself); the move: :mod:`fixer.moves.before_loop`.
+
+Fixtures: ``report_eager_loop_rebuilds_optimizer_every_step``,
+``hoist_unused_suppressions_removed``; left alone in
+``keep_trial_loop_builds_model_and_optimizer`` and
+``keep_trial_loop_new_optimizer_inside_steps_of_fresh_model``.
+"""
+
+from __future__ import annotations
+
+from fixer.findings import Applicability
+from fixer.rules.base import Example, Rule
+
+RULE = Rule(
+    code="TFO003",
+    name="optimizer-rebuilt-every-step",
+    summary="an eager loop builds a new optimizer every step, resetting its state",
+    catches="""\
+An optimizer built in the body of a loop that runs eagerly (outside any traced function) and
+applied in that loop (`apply_gradients`, `minimize` or `apply`) to variables of a model that
+outlives the iteration; often written inline:
+`tf.keras.optimizers.Adam(lr).apply_gradients(zip(grads, model.trainable_variables))`.
+
+Left alone: a loop that builds a fresh model each iteration (trials, hyper-parameter searches),
+and an update whose trained variables cannot be told.""",
+    why="""\
+Nothing crashes, but each step starts from a new optimizer: Adam's moment estimates, momentum
+and the step count are thrown away every iteration, so the model does not train the way the
+code says (with Adam, every update is the first step of a new optimizer).""",
+    fix_availability=Applicability.UNSAFE,
+    safe="""\
+Never safe: the program runs as it is, and building the optimizer once before the loop changes
+the training results. That is the point, but review the change. With `--unsafe-fixes` the
+optimizer is built once before the outermost loop that does not change its arguments (an
+inline optimizer is bound to `optimizer`), and the loop uses it.""",
+    unsafe="""\
+The fix is always unsafe (applied only with `--unsafe-fixes`; a report says
+`[fixable, unsafe]`). It stops before an outer loop that rebinds a name its arguments read (a
+learning rate set per epoch: then it is built once per epoch, before the inner loop). Refused
+when the innermost loop rebinds such a name, when the optimizer's name is assigned elsewhere in
+the loop too, or when the call sits in a `try` block, a comprehension or a `with` block it
+would have to leave.""",
+    example=Example(
+        before="""\
+import tensorflow as tf
+
+model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+dataset = tf.data.Dataset.from_tensor_slices((tf.ones((8, 2)), tf.ones((8, 1)))).batch(4)
+
+for x, y in dataset:
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(tf.square(model(x) - y))
+    grads = tape.gradient(loss, model.trainable_variables)
+    tf.keras.optimizers.Adam(1e-3).apply_gradients(zip(grads, model.trainable_variables))
+""",
+        after="""\
+import tensorflow as tf
+
+model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+dataset = tf.data.Dataset.from_tensor_slices((tf.ones((8, 2)), tf.ones((8, 1)))).batch(4)
+
+optimizer = tf.keras.optimizers.Adam(1e-3)
+for x, y in dataset:
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(tf.square(model(x) - y))
+    grads = tape.gradient(loss, model.trainable_variables)
+    optimizer.apply_gradients(zip(grads, model.trainable_variables))
+""",
+    ),
+)
