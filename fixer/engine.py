@@ -191,7 +191,9 @@ class _Run:
                     self.applied.add(_key(self._unused_diagnostic(item)))
 
     def _gate(self, key: SiteKey) -> Decision:
-        if not self.rules.is_enabled(key.code) or self._suppressing(key.code, key.suppressible_at):
+        if not self.rules.is_enabled(key.code) or self._suppressing(
+            key.code, key.suppressible_at, key.own_lines
+        ):
             decision = Decision.DROP
         elif self.rules.applies(key.code, key.applicability):
             decision = Decision.APPLY
@@ -201,10 +203,21 @@ class _Run:
         self.decisions[_key(key)] = decision
         return decision
 
-    def _suppressing(self, code: str, lines: Sequence[int]) -> list[Directive]:
+    def _suppressing(
+        self, code: str, lines: Sequence[int], own_lines: Sequence[int]
+    ) -> list[Directive]:
+        """The directives that suppress a finding: on the lines of the flagged code any of
+        them; on the header of its function or loop only ``# fixer: ignore`` (a ``# noqa`` on
+        a def line is about that line, as in Ruff)."""
         if not self.directives:
             return []
-        return [d for line in lines for d in self.directives.get(line, ()) if d.covers(code)]
+        own = set(own_lines)
+        return [
+            d
+            for line in lines
+            for d in self.directives.get(line, ())
+            if d.covers(code) and (d.kind == "fixer" or line in own)
+        ]
 
     def _sort_out(
         self, found: Sequence[Diagnostic]
@@ -220,7 +233,9 @@ class _Run:
                 diagnostic,
                 applicability=rules.applicability(diagnostic.code, diagnostic.applicability),
             )
-            hits = self._suppressing(diagnostic.code, diagnostic.suppressible_at)
+            hits = self._suppressing(
+                diagnostic.code, diagnostic.suppressible_at, diagnostic.own_lines
+            )
             for hit in hits:
                 used.setdefault(hit, set()).add(diagnostic.code)
             if hits:

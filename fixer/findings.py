@@ -68,13 +68,16 @@ class Diagnostic:
     end_line: int = 0  # 0: the same as ``line`` / ``column`` (errors without a range)
     end_column: int = 0
     fix: Fix | None = None
-    suppressed_by: str | None = None  # the comment that suppresses it, e.g. ``# noqa: TFO001``
+    suppressed_by: str | None = None  # the comment that suppresses it, e.g. ``noqa: TFO001``
     # For a finding fixed by another finding's fix (TFO004 at the helper's construction): the
     # (line, column) of that finding.
     fixed_with: tuple[int, int] | None = None
     # The lines on which a suppression comment applies to this finding: those of the flagged
     # code, and the header lines of the function and loops it sits in.
     suppressible_at: tuple[int, ...] = field(default=(), compare=False, repr=False)
+    # The lines of the flagged code itself (and of its partner finding, for TFO004): a noqa comment
+    # applies only there, as in Ruff; fixer's own directive also on the headers.
+    own_lines: tuple[int, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def rule(self) -> Rule:

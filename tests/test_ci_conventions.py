@@ -6,8 +6,8 @@ rule selection and fix safety, hierarchical configuration in a monorepo, configu
 the JSON fix edits replayed over every fixture. Runs that do not depend on each other are started
 together (module-scoped fixtures, a thread pool), so the module stays quick on two cores.
 
-Tests marked ``xfail(strict=True)`` show a bug that is not fixed yet: each names it and, once it
-is fixed, fails as XPASS so that the mark is removed.
+A bug found here gets its test first (``xfail(strict=True)`` until it is fixed, so that the fix
+shows as XPASS and the mark is removed).
 """
 
 from __future__ import annotations
@@ -806,12 +806,6 @@ def test_an_unused_suppression_in_a_file_without_optimizers_is_reported(tmp_path
     assert (tmp_path / "stale.py").read_text() == stale.replace("  # fixer: ignore[TFO001]", "")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="suppressing a TFO004 call site leaves the helper's TFO004 finding labelled "
-    "[fixable] with no fix: --write reports `fixed 1 finding in 0 files`, changes nothing and "
-    "exits 1 on every run",
-)
 def test_a_finding_labelled_fixable_is_fixed_by_write(tmp_path: Path) -> None:
     source = TFO004.replace(
         b"    optimizer = make_optimizer()\n",

@@ -210,3 +210,36 @@ def test_overlapping_edits_are_refused() -> None:
         apply_edits("abcdef\n", [TextEdit(1, 1, 1, 4, "x"), TextEdit(1, 3, 1, 5, "y")])
     with pytest.raises(ValueError, match="outside"):
         apply_edits("abc\n", [TextEdit(5, 1, 5, 1, "x")])
+
+
+def test_a_noqa_on_the_def_line_is_about_that_line_only() -> None:
+    source = _step("").replace("def step(x):", "def step(x):  # noqa")
+    assert [d.code for d in fix_source(source).diagnostics] == ["TFO001"]
+    fixer_ignore = _step("").replace("def step(x):", "def step(x):  # fixer: ignore")
+    assert fix_source(fixer_ignore).diagnostics == ()
+
+
+HELPER = """\
+import tensorflow as tf
+
+
+def make():
+    return tf.keras.optimizers.Adam(0.1){at_helper}
+
+
+@tf.function
+def step(x):
+    opt = make(){at_call}
+    return opt
+"""
+
+
+@pytest.mark.parametrize(
+    ("at_helper", "at_call"),
+    [("  # noqa: TFO004", ""), ("", "  # fixer: ignore[TFO004]"), ("", "  # noqa")],
+)
+def test_a_suppression_at_either_tfo004_finding_silences_both(at_helper: str, at_call: str) -> None:
+    result = fix_source(HELPER.format(at_helper=at_helper, at_call=at_call))
+    assert result.diagnostics == ()
+    assert [d.code for d in result.suppressed] == ["TFO004", "TFO004"]
+    assert not result.changed

@@ -93,7 +93,8 @@ class SiteKey:
     line: int
     column: int
     applicability: Applicability  # SAFE or UNSAFE
-    suppressible_at: tuple[int, ...]
+    suppressible_at: tuple[int, ...]  # any suppression comment here applies (see Diagnostic)
+    own_lines: tuple[int, ...] = ()  # the flagged code's lines: a bare noqa comment applies here
 
 
 class Decision(Enum):

@@ -82,6 +82,7 @@ class Planner:
         self.gate = gate
         self.traced: Mapping[cst.FunctionDef, Traced] = facts.traced_functions()
         self.reserved: set[str] = set()  # names given to moved optimizers in this plan
+        self.partners: dict[cst.Call, list[cst.Call]] = {}  # see pair()
         self.diagnostics: list[Diagnostic] = []
         self.insertions: dict[tuple[cst.BaseStatement, bool], list[Hoisted]] = {}
         self.blank_after: dict[cst.BaseStatement, int] = {}
@@ -180,7 +181,8 @@ class Planner:
                 end_line=span.end.line,
                 end_column=span.end.column + 1,
                 fixed_with=fixed_with,
-                suppressible_at=self.facts.suppressible_at(call),
+                suppressible_at=self.suppressible_at(call),
+                own_lines=self.own_lines(call),
             )
         )
 
@@ -188,9 +190,33 @@ class Planner:
         """What becomes of the fix planned for the finding at ``call`` (the gate decides)."""
         start = self.facts.start(call)
         key = SiteKey(
-            rule.code, start.line, start.column + 1, applicability, self.facts.suppressible_at(call)
+            rule.code,
+            start.line,
+            start.column + 1,
+            applicability,
+            self.suppressible_at(call),
+            self.own_lines(call),
         )
         return self.gate(key)
+
+    def pair(self, first: cst.Call, second: cst.Call) -> None:
+        """Two findings of one bug (TFO004: the traced call and the helper's construction): a
+        suppression of either applies to both, so that one is never left without its fix."""
+        self.partners.setdefault(first, []).append(second)
+        self.partners.setdefault(second, []).append(first)
+
+    def suppressible_at(self, call: cst.Call) -> tuple[int, ...]:
+        lines = set(self.facts.suppressible_at(call))
+        for partner in self.partners.get(call, ()):
+            lines.update(self.facts.suppressible_at(partner))
+        return tuple(sorted(lines))
+
+    def own_lines(self, call: cst.Call) -> tuple[int, ...]:
+        lines: set[int] = set()
+        for node in (call, *self.partners.get(call, ())):
+            span = self.facts.positions[node]
+            lines.update(range(span.start.line, span.end.line + 1))
+        return tuple(sorted(lines))
 
     # ----------------------------------------------------------------- names
 

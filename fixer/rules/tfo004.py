@@ -201,6 +201,7 @@ def plan_helper_call(
         f"`{func.name.value}`, which fails on its first call"
     )
     site = moves.Site(call, func, traced.owner, facts.binding(call), [], RULE, headline)
+    planner.pair(call, construction.call)
     if not returns_optimizer(facts, helper, builders):
         reason = (
             f"`{helper.name.value}` builds the optimizer on every call; build it once "
