@@ -545,7 +545,7 @@ def sup_on_the_decorator_line(x):
 
 
 @tf.function
-def sup_on_the_def_line(x):  # NOQA: tfo001
+def sup_on_the_def_line(x):  # FIXER: IGNORE[tfo001]
     opt = tf.keras.optimizers.SGD(0.1)
     return opt
 
@@ -554,7 +554,7 @@ def sup_on_the_def_line(x):  # NOQA: tfo001
 def sup_on_the_colon_line_of_a_long_header(
     x,
     y,
-):  # noqa: E501,TFO001
+):  # noqa: E501  # fixer: ignore[TFO001]
     opt = tf.keras.optimizers.SGD(0.1)
     return opt
 
@@ -584,7 +584,7 @@ def sup_outer_loop_header():
 
 def sup_while_header():
     step = 0
-    while step < 3:  # noqa: TFO003
+    while step < 3:  # Fixer: Ignore[TFO003]
         for x, y in dataset:
             with tf.GradientTape() as tape:
                 loss = loss_fn(y, model(x))
@@ -596,6 +596,12 @@ def sup_while_header():
 @tf.function
 def hit_comment_on_the_line_above(x):
     # fixer: ignore[TFO001]
+    opt = tf.keras.optimizers.Adam(1e-3)
+    return opt
+
+
+@tf.function
+def hit_noqa_on_the_def_line(x):  # noqa: TFO001 (a noqa is about its own line, as in Ruff)
     opt = tf.keras.optimizers.Adam(1e-3)
     return opt
 
