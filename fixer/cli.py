@@ -12,9 +12,9 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from enum import Enum, IntEnum
 from pathlib import Path
 from typing import IO, Annotated, Optional
@@ -387,67 +387,54 @@ def _mode(diff: bool, write: bool, check: bool) -> str:
     return "diff" if diff else "write" if write else "check" if check else "report"
 
 
+@dataclass(frozen=True)
 class _Options:
     """The command line, checked."""
 
-    def __init__(
-        self,
-        *,
-        paths: list[str],
-        mode: str,
-        format_name: str,
-        output_file: Path | None,
-        statistics: bool,
-        stdin_filename: str | None,
-        changed_since: str | None,
-        overrides: Overrides,
-        exclude: tuple[str, ...] | None,
-        extend_exclude: tuple[str, ...],
-        include_generated: bool,
-        config: Path | None,
-        jobs: int,
-        shard: tuple[int, int] | None,
-    ) -> None:
-        self.paths = paths
-        self.mode = mode
-        self.format_name = format_name
-        self.output_file = output_file
-        self.statistics = statistics
-        self.stdin_filename = stdin_filename
-        self.changed_since = changed_since
-        self.overrides = overrides
-        self.exclude = exclude
-        self.extend_exclude = extend_exclude
-        self.include_generated = include_generated
-        self.config = config
-        self.jobs = jobs
-        self.shard = shard
-        if stdin_filename is None and not paths:
+    paths: list[str]
+    mode: str
+    format_name: str
+    output_file: Path | None
+    statistics: bool
+    stdin_filename: str | None
+    changed_since: str | None
+    overrides: Overrides
+    exclude: tuple[str, ...] | None
+    extend_exclude: tuple[str, ...]
+    include_generated: bool
+    config: Path | None
+    jobs: int
+    shard: tuple[int, int] | None
+
+    def __post_init__(self) -> None:
+        if self.stdin_filename is None and not self.paths:
             raise _Failed("no paths given (try `fixer .`, or --stdin-filename PATH)")
-        if stdin_filename is not None and paths:
+        if self.stdin_filename is not None and self.paths:
             raise _Failed("--stdin-filename reads stdin: give no other paths")
-        if stdin_filename is not None and changed_since is not None:
+        if self.stdin_filename is not None and self.changed_since is not None:
             raise _Failed(
                 "--changed-since selects files; it does not combine with --stdin-filename"
             )
-        if statistics and format_name not in ("text", "json"):
+        if self.statistics and self.format_name not in ("text", "json"):
             raise _Failed("--statistics prints text or json; choose one of those with --format")
-        # What already uses stdout: diffs, file names (--check), the fixed source (stdin --write).
-        stdout_taken = mode in ("diff", "check") or (stdin_filename is not None and mode == "write")
-        if stdout_taken and format_name != "text" and output_file is None:
+        if self.stdout_taken and self.format_name != "text" and self.output_file is None:
             raise _Failed(
-                f"--format {format_name} and --{mode} both write to stdout: add --output-file "
-                "FILE for the findings"
+                f"--format {self.format_name} and --{self.mode} both write to stdout: add "
+                "--output-file FILE for the findings"
             )
 
+    @property
+    def stdout_taken(self) -> bool:
+        """Whether stdout carries something other than findings: diffs, file names (--check),
+        the fixed source (stdin --write)."""
+        return self.mode in ("diff", "check") or (
+            self.stdin_filename is not None and self.mode == "write"
+        )
 
-def _report_stream_is_stderr(options: _Options) -> bool:
-    """Text findings go to stderr when stdout carries something else and no file was named."""
-    if options.output_file is not None or options.format_name != "text":
-        return False
-    return options.mode in ("diff", "check") or (
-        options.stdin_filename is not None and options.mode == "write"
-    )
+    @property
+    def report_to_stderr(self) -> bool:
+        """Text findings go to stderr when stdout carries something else and no file was named."""
+        return self.stdout_taken and self.format_name == "text" and self.output_file is None
 
 
 class _Totals:
@@ -455,7 +442,6 @@ class _Totals:
         self.findings = self.fixable = self.unsafe = 0
         self.changed_files = self.generated = self.errors = 0
         self.checked: list[str] = []
-        self.by_code: Counter[str] = Counter()
 
 
 class _Command:
@@ -491,6 +477,12 @@ class _Command:
     def _config(self, folder: Path, own: bool = False) -> Config | None:
         try:
             return self.resolver.own(folder) if own else self.resolver.for_folder(folder)
+        except ConfigError as error:
+            raise _Failed(str(error)) from None
+
+    def _config_for_file(self, path: Path) -> Config:
+        try:
+            return self.resolver.for_file(path)
         except ConfigError as error:
             raise _Failed(str(error)) from None
 
@@ -530,8 +522,7 @@ class _Command:
                 continue
             if changed is not None and path.resolve() not in changed:
                 continue
-            config = self._config(path.parent if str(path.parent) else Path("."))
-            assert config is not None
+            config = self._config_for_file(path)
             if (
                 item.explicit
                 and config.force_exclude
@@ -579,32 +570,24 @@ class _Command:
             report_to: IO[str]
             if options.output_file is not None:
                 report_to = stack.enter_context(_written_at_the_end(options.output_file))
-            elif _report_stream_is_stderr(options):
-                report_to = sys.stderr
             else:
-                report_to = sys.stdout
+                report_to = sys.stderr if options.report_to_stderr else sys.stdout
+            path_errors: list[PathError] = []
             if options.stdin_filename is not None:
-                outcomes: Sequence[FileOutcome] = self._stdin_outcome()
-                total = len(outcomes)
-                path_errors: list[PathError] = []
-                return self._render(outcomes, total, path_errors, report_to)
-            path_errors = []
+                outcome = self._stdin_outcome()
+                return self._render([outcome], 1, path_errors, report_to)
             batch = run(self.files(path_errors), self.settings(), options.jobs)
             return self._render(batch, batch.total, path_errors, report_to)
-        raise AssertionError("unreachable")
 
-    def _stdin_outcome(self) -> list[FileOutcome]:
+    def _stdin_outcome(self) -> FileOutcome:
         options = self.options
         assert options.stdin_filename is not None
         path = Path(options.stdin_filename)
         data = sys.stdin.buffer.read()
-        try:
-            config = self.resolver.for_file(path)
-        except ConfigError as error:
-            raise _Failed(str(error)) from None
+        config = self._config_for_file(path)
         shown = options.stdin_filename
         if config.force_exclude and is_excluded(path, self.selection_for(config)):
-            return [FileOutcome(path, shown, FileResult(shown, (), data, data, parsed=False))]
+            return FileOutcome(path, shown, FileResult(shown, (), data, data, parsed=False))
         outcome = process(
             path,
             self.settings(),
@@ -622,7 +605,7 @@ class _Command:
                 shown,
                 FileResult(shown, result.diagnostics, data, data, result.parsed, result.suppressed),
             )
-        return [outcome]
+        return outcome
 
     def _render(
         self,

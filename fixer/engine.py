@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import AnyStr, Generic
 
@@ -287,17 +287,7 @@ class _Run:
     def marked(self) -> tuple[Diagnostic, ...]:
         """The findings in force, each fixable one with a :class:`Fix` that says whether this
         run applied it, without edits (computing them costs a plan per fix)."""
-        position_of = {(d.line, d.column): _key(d) for d in self.diagnostics}
-        out: list[Diagnostic] = []
-        for diagnostic in self.diagnostics:
-            if diagnostic.applicability is not Applicability.NONE:
-                key = _key(diagnostic)
-                if diagnostic.fixed_with is not None:
-                    key = position_of.get(diagnostic.fixed_with, key)
-                fix = Fix(0, diagnostic.applicability, (), key in self.applied)
-                diagnostic = replace(diagnostic, fix=fix)
-            out.append(diagnostic)
-        return tuple(out)
+        return self._attached(lambda key: Fix(0, Applicability.NONE, (), key in self.applied))
 
     def with_fixes(self, fixed_text: str) -> tuple[Diagnostic, ...]:
         """The findings in force, each fixable one with its :class:`Fix`."""
@@ -320,17 +310,24 @@ class _Run:
         groups.sort(key=lambda group: min(k[1:] for k in group[0]))
         for number, (members, edits) in enumerate(groups, start=1):
             for key in members:
-                fix_of[key] = Fix(number, Applicability.NONE, edits, key in self.applied)
+                if edits:
+                    fix_of[key] = Fix(number, Applicability.NONE, edits, key in self.applied)
+        return self._attached(fix_of.get)
+
+    def _attached(self, fix_for: Callable[[_Key], Fix | None]) -> tuple[Diagnostic, ...]:
+        """The findings in force, each fixable one with ``fix_for`` its key (a finding fixed by
+        another's fix, ``fixed_with``, gets that one) and its own applicability."""
+        key_at = {(d.line, d.column): _key(d) for d in self.diagnostics}
         out: list[Diagnostic] = []
-        position_of = {(d.line, d.column): _key(d) for d in self.diagnostics}
         for diagnostic in self.diagnostics:
-            key = _key(diagnostic)
-            if diagnostic.fixed_with is not None:
-                key = position_of.get(diagnostic.fixed_with, key)
-            fix = fix_of.get(key)
-            if fix is not None and fix.edits:
-                fix = replace(fix, applicability=diagnostic.applicability)
-                diagnostic = replace(diagnostic, fix=fix)
+            if diagnostic.applicability is not Applicability.NONE:
+                key = _key(diagnostic)
+                if diagnostic.fixed_with is not None:
+                    key = key_at.get(diagnostic.fixed_with, key)
+                fix = fix_for(key)
+                if fix is not None:
+                    fix = replace(fix, applicability=diagnostic.applicability)
+                    diagnostic = replace(diagnostic, fix=fix)
             out.append(diagnostic)
         return tuple(out)
 
