@@ -26,18 +26,24 @@ or, for a name bound other than by an import, the enclosing classes and function
    locally; each is resolved as LibCST does. Text inside strings and comments counts too, which
    only adds candidates, except on a line starting with ``>>>`` (a doctest: no Python statement
    or continuation line can start so). A file that may define a class or function named like a
-   namespace root
-   goes straight to stage 3, and so does one with a star import of a constructor namespace.
+   namespace root goes straight to stage 3, and so does one with a star import of a constructor
+   namespace.
 3. **Syntax tree.** ``ast.parse`` tells real calls and imports from text in strings. After stage
    2, only the nodes on the lines where it found a candidate call or a relevant import are
    visited (every real candidate is among those); imports are taken from the whole file ignoring
    scopes, and each call is resolved through all of them, through every scope around it, and as a
    builtin: a superset of LibCST's resolution.
+4. **Sites** (:mod:`fixer.prefilter_sites`). Each rule looks only at constructor calls in some
+   places (a loop, a traced function, a function a traced function calls, a function a loop
+   calls); a file whose candidates are all elsewhere (``main()``, ``__init__``, ``compile``,
+   module level) is ruled out. A new rule that looks somewhere else must widen that stage.
 
 A file that does not decode or that ``ast`` cannot parse goes to LibCST, so its ``TFO900`` is the
-engine's own. A file stopped by stage 1 or 2 is never parsed, so a syntax error in it is not
-reported: parsing every file just to find syntax errors would cost five times a run's time, and
-such a file holds nothing fixer could act on.
+engine's own. A file stopped by any stage is never parsed by LibCST, so a syntax error in
+it that only LibCST sees, or a LibCST failure on it (``TFO901``), is not reported; a file stopped
+by stage 1 or 2 is not parsed at all, so no syntax error in it is reported: parsing every file
+just to find syntax errors would cost five times a run's time, and such a file holds nothing
+fixer could act on.
 """
 
 from __future__ import annotations
@@ -51,6 +57,7 @@ from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Optional
 
 from fixer import names
 from fixer.names import Kind, NameTable
@@ -67,6 +74,7 @@ class Verdict(enum.Enum):
     NO_NAME = "no constructor name in the bytes"
     NO_TEXT_CALL = "no call in the text resolves to a constructor"
     NO_CALL = "no call in the syntax tree resolves to a constructor"
+    NO_SITE = "no constructor call is in a loop, a traced function or a function they call"
     PARSE = "may hold a finding: parse it with LibCST"
 
     @property
@@ -96,6 +104,8 @@ class _Facts:
     roots: frozenset[str]  # first components of every constructor name
     needles: tuple[bytes, ...] | None  # one of them is in every constructor's text (None: ?)
     text_stage: bool  # False when a root needs no text of the file (``builtins``, ``<locals>``)
+    # Modules a ``from <module> import`` must name to bind a constructor namespace or a tracer.
+    import_modules: frozenset[str]
 
     @classmethod
     def of(cls, table: NameTable) -> _Facts:
@@ -106,6 +116,10 @@ class _Facts:
             leading.update(".".join(parts[:end]) for end in range(1, len(parts)))
         roots = {namespace.split(".")[0] for namespace in namespaces if namespace}
         roots |= {pattern.split(".")[0] for pattern in table.extra_optimizers}
+        tracer_modules: set[str] = set()
+        for tracer in names.TRACING_DECORATORS | table.extra_tracers:
+            parts = tracer.split(".")
+            tracer_modules.update(".".join(parts[:end]) for end in range(1, len(parts)))
         needles = [BUILTIN_NEEDLE]
         for pattern in sorted(table.extra_optimizers):
             spelled = [
@@ -121,6 +135,7 @@ class _Facts:
             roots=frozenset(roots),
             needles=None if b"" in needles else tuple(dict.fromkeys(needles)),
             text_stage=all(root.isidentifier() and root != "builtins" for root in roots),
+            import_modules=frozenset(leading | tracer_modules),
         )
 
 
@@ -454,6 +469,8 @@ def _text_candidates(data: bytes, resolver: _Resolver, heads: Iterable[str]) -> 
 # --------------------------------------------------------------------------- stage 3: syntax tree
 
 _DEFINITIONS = (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
+_FUNCTION_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_LOOPS = (ast.For, ast.AsyncFor, ast.While)
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 
@@ -470,7 +487,7 @@ def _scope_name(node: ast.AST) -> str | None:
     return None
 
 
-def _dotted(node: ast.expr) -> str | None:
+def dotted_name(node: ast.expr) -> str | None:
     parts: list[str] = []
     while isinstance(node, ast.Attribute):
         parts.append(node.attr)
@@ -491,39 +508,99 @@ def _imported(node: ast.Import | ast.ImportFrom) -> Iterator[ImportedName]:
         yield ImportedName(module, alias.name, alias.asname)
 
 
-def _on_lines(tree: ast.AST, lines: Iterable[int]) -> Iterator[ast.AST]:
-    """The nodes of ``tree`` whose lines may include one of ``lines``; subtrees that lie wholly
-    elsewhere are not entered. Positions inside f-strings are not relied on (before Python 3.12
-    they could be off): an f-string on those lines is walked whole."""
+@dataclass(frozen=True)
+class Around:
+    """What surrounds a node: loops, defs, the qualified-name prefixes of its scopes."""
+
+    in_loop: bool = False
+    defs: tuple[str, ...] = ()
+    prefixes: tuple[str, ...] = ("",)
+    in_class_body: bool = False  # the node is a child of a class
+
+
+# The nodes whose children are surrounded by more than the node itself is.
+_SURROUNDING = frozenset({*_FUNCTION_DEFS, ast.ClassDef, ast.Lambda, *_COMPREHENSIONS, *_LOOPS})
+
+
+def _inner(node: ast.AST, around: Around) -> Around:
+    """What surrounds the children of ``node``."""
+    outer = around.prefixes[-1]
+    if isinstance(node, _FUNCTION_DEFS):
+        scope = f"{outer}.{node.name}.<locals>" if outer else f"{node.name}.<locals>"
+        return Around(around.in_loop, (*around.defs, node.name), (*around.prefixes, scope))
+    if isinstance(node, ast.ClassDef):
+        scope = f"{outer}.{node.name}" if outer else node.name
+        return Around(around.in_loop, around.defs, (*around.prefixes, scope), True)
+    scope_name = (
+        "<locals>"
+        if isinstance(node, ast.Lambda)
+        else "<comprehension>"
+        if isinstance(node, _COMPREHENSIONS)
+        else None
+    )
+    if scope_name is not None:
+        scope = f"{outer}.{scope_name}" if outer else scope_name
+        return Around(around.in_loop, around.defs, (*around.prefixes, scope))
+    if isinstance(node, _LOOPS) or around.in_class_body:
+        return Around(around.in_loop or isinstance(node, _LOOPS), around.defs, around.prefixes)
+    return around
+
+
+_FIELDS: dict[type[ast.AST], tuple[str, ...]] = {}
+# Fields that never hold a node with a position: operators, contexts, names.
+_LEAF_FIELDS = frozenset({"ctx", "op", "ops", "id", "attr", "name", "names", "kind", "level"})
+
+
+def walk_lines(tree: ast.AST, lines: Iterable[int]) -> Iterator[tuple[ast.AST, Around]]:
+    """The nodes of ``tree`` whose lines may include one of ``lines``, each with what surrounds
+    it; subtrees that lie wholly elsewhere are not entered. Positions inside f-strings are not
+    relied on (before Python 3.12 they could be off): an f-string on those lines is walked
+    whole."""
     ordered = sorted(lines)
-    stack: list[ast.AST] = [tree]
+    count = len(ordered)
+    stack: list[tuple[ast.AST, Around]] = [(tree, Around())]
     while stack:
-        node = stack.pop()
-        yield node
+        node, around = stack.pop()
+        yield node, around
+        inner = (
+            _inner(node, around) if around.in_class_body or type(node) in _SURROUNDING else around
+        )
         if isinstance(node, ast.JoinedStr):
-            stack.extend(child for child in ast.walk(node) if child is not node)
+            stack.extend((child, inner) for child in ast.walk(node) if child is not node)
             continue
-        for child in ast.iter_child_nodes(node):
-            first = getattr(child, "lineno", None)
-            last = getattr(child, "end_lineno", None)
-            if first is not None and last is not None:
-                for decorator in getattr(child, "decorator_list", ()):
-                    first = min(first, decorator.lineno)
-                index = bisect_left(ordered, first)
-                if index == len(ordered) or ordered[index] > last:
+        kind = type(node)
+        fields = _FIELDS.get(kind)
+        if fields is None:
+            fields = _FIELDS[kind] = tuple(f for f in kind._fields if f not in _LEAF_FIELDS)
+        for field_name in fields:
+            value = getattr(node, field_name, None)
+            children = value if isinstance(value, list) else (value,)
+            for child in children:
+                if not isinstance(child, ast.AST):
                     continue
-            stack.append(child)
+                first = getattr(child, "lineno", None)
+                if first is not None:
+                    last = child.end_lineno  # type: ignore[attr-defined]
+                    if last is not None:
+                        decorators = getattr(child, "decorator_list", None)
+                        if decorators:
+                            first = min(first, *(d.lineno for d in decorators))
+                        index = bisect_left(ordered, first)
+                        if index == count or ordered[index] > last:
+                            continue
+                stack.append((child, inner))
 
 
-def _calls_with_prefixes(tree: ast.AST) -> Iterator[tuple[str, tuple[str, ...]]]:
-    """Each dotted callee with the qualified-name prefixes of every scope around it."""
+def _calls_with_prefixes(tree: ast.AST) -> Iterator[tuple[ast.Call, str, tuple[str, ...]]]:
+    """Each call of a dotted callee, the callee, and the qualified-name prefixes of every scope
+    around it."""
     stack: list[tuple[ast.AST, tuple[str, ...]]] = [(tree, ("",))]
     while stack:
         node, prefixes = stack.pop()
         if isinstance(node, ast.Call):
-            dotted = _dotted(node.func)
+            dotted = dotted_name(node.func)
             if dotted is not None:
-                yield dotted, prefixes
+                yield node, dotted, prefixes
         inner = _scope_name(node)
         if inner is not None:
             outer = prefixes[-1]
@@ -531,41 +608,52 @@ def _calls_with_prefixes(tree: ast.AST) -> Iterator[tuple[str, tuple[str, ...]]]
         stack.extend((child, prefixes) for child in ast.iter_child_nodes(node))
 
 
-def _tree_may_construct(
-    tree: ast.AST, facts: _Facts, nodes: Iterable[ast.AST], bindable: frozenset[str] | None
-) -> bool:
-    """Stage 3 over ``nodes`` (all of ``tree``'s, or those on the lines stage 2 points at)."""
+Candidate = tuple[ast.Call, Optional[Around]]  # a call that may construct; what surrounds it
+
+
+def _tree_candidates(
+    tree: ast.AST,
+    facts: _Facts,
+    nodes: Iterable[tuple[ast.AST, Around | None]],
+    bindable: frozenset[str] | None,
+) -> list[Candidate]:
+    """Stage 3 over ``nodes`` (all of ``tree``'s, or those on the lines stage 2 points at): the
+    calls that may resolve to a constructor."""
     imported: list[ImportedName] = []
-    callees: list[ast.expr] = []
+    calls: list[Candidate] = []
     scoped = not facts.text_stage
-    for node in nodes:
+    for node, around in nodes:
         if isinstance(node, ast.Call):
-            callees.append(node.func)
+            calls.append((node, around))
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             imported.extend(_imported(node))
         elif isinstance(node, _DEFINITIONS) and node.name in facts.roots:
             scoped = True
     if scoped:  # locals may be qualified under a constructor namespace: follow every scope
         resolver = _Resolver(facts, imported)
-        return any(
-            resolver.may_construct(dotted, prefixes)
-            for dotted, prefixes in _calls_with_prefixes(tree)
-        )
+        return [
+            (call, None)
+            for call, dotted, prefixes in _calls_with_prefixes(tree)
+            if resolver.may_construct(dotted, prefixes)
+        ]
     resolver = _Resolver(facts, imported, bindable)
     heads = resolver.heads | (facts.roots if bindable is None else bindable)
-    seen: set[str] = set()
-    for func in callees:
-        dotted = _dotted(func)
-        if dotted is None or dotted in seen:
+    verdicts: dict[str, bool] = {}
+    found = []
+    for call, around in calls:
+        dotted = dotted_name(call.func)
+        if dotted is None:
             continue
-        if dotted.partition(".")[0] not in heads and not (
-            resolver.star_modules and isinstance(func, ast.Name)
-        ):
-            continue
-        seen.add(dotted)
-        if resolver.may_construct(dotted):
-            return True
-    return False
+        verdict = verdicts.get(dotted)
+        if verdict is None:
+            verdict = (
+                dotted.partition(".")[0] in heads
+                or bool(resolver.star_modules and isinstance(call.func, ast.Name))
+            ) and resolver.may_construct(dotted)
+            verdicts[dotted] = verdict
+        if verdict:
+            found.append((call, around))
+    return found
 
 
 # --------------------------------------------------------------------------- the filter
@@ -604,10 +692,13 @@ def may_hold_suppression(data: bytes) -> bool:
 
 
 class Prefilter:
-    """The three stages for one :class:`NameTable`; build it once per process."""
+    """The four stages for one :class:`NameTable`; build it once per process."""
 
     def __init__(self, table: NameTable) -> None:
+        from fixer.prefilter_sites import may_hold_site  # stage 4 reads this module's helpers
+
         self.facts = _Facts.of(table)
+        self._may_hold_site = may_hold_site
 
     def verdict(self, data: bytes) -> Verdict:
         """Whether the file whose bytes are ``data`` may hold a finding, and if not, why not."""
@@ -619,10 +710,11 @@ class Prefilter:
             return Verdict.NO_NAME
         bindable: frozenset[str] | None = None
         lines: set[int] | None = None
+        imported: list[tuple[ImportedName, int]] | None = None
         uses = _root_uses(text, facts.roots) if facts.text_stage else None
         if uses is not None and not uses.defined:
             bindable = uses.bindable
-            imported = text_imports(text, facts.leading)
+            imported = text_imports(text, facts.import_modules)
             resolver = _Resolver(facts, (item for item, _ in imported), bindable)
             if not resolver.star_modules:  # else any bare name may be a constructor: stage 3
                 calls = _text_candidates(text, resolver, resolver.heads | bindable)
@@ -636,7 +728,15 @@ class Prefilter:
                 tree = ast.parse(data)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return Verdict.PARSE
-        nodes = ast.walk(tree) if lines is None else _on_lines(tree, lines)
-        if not _tree_may_construct(tree, facts, nodes, bindable):
+        nodes: Iterable[tuple[ast.AST, Around | None]] = (
+            ((node, None) for node in ast.walk(tree)) if lines is None else walk_lines(tree, lines)
+        )
+        candidates = _tree_candidates(tree, facts, nodes, bindable)
+        if not candidates:
             return Verdict.NO_CALL
+        assert isinstance(tree, ast.Module)
+        if imported is None:
+            imported = text_imports(text, facts.import_modules)
+        if not self._may_hold_site(tree, text, candidates, imported, facts.table):
+            return Verdict.NO_SITE
         return Verdict.PARSE

@@ -163,6 +163,90 @@ HANDWRITTEN = {
             opt = keras.optimizers.Adam(0.1)
             return opt
         """,
+    "site_call_form_aliased.py": """\
+        from tensorflow import function as compiled
+        import tensorflow as tf
+
+
+        def step(x):
+            opt = tf.keras.optimizers.Adam(0.1)
+            return opt
+
+
+        step = compiled(step)
+        """,
+    "site_strategy_run.py": """\
+        import tensorflow as tf
+
+        strategy = tf.distribute.MirroredStrategy()
+
+
+        def replica_step(x):
+            opt = tf.keras.optimizers.SGD(0.1)
+            return opt
+
+
+        @tf.function
+        def distributed_step(x):
+            return strategy.run(replica_step, args=(x,))
+        """,
+    "site_helper_chain.py": """\
+        import tensorflow as tf
+
+
+        def make_optimizer():
+            return tf.keras.optimizers.Adam(0.1)
+
+
+        def build():
+            return make_optimizer()
+
+
+        @tf.function
+        def step(x):
+            opt = build()
+            return opt
+        """,
+    "site_method_called_in_loop.py": """\
+        import tensorflow as tf
+
+
+        class Trainer:
+            def __init__(self, model):
+                self.model = model
+
+            def step(self, x):
+                opt = tf.keras.optimizers.Adam(0.1)
+                with tf.GradientTape() as tape:
+                    loss = self.model(x)
+                grads = tape.gradient(loss, self.model.trainable_variables)
+                opt.apply_gradients(zip(grads, self.model.trainable_variables))
+
+            def fit(self, data):
+                for x in data:
+                    self.step(x)
+        """,
+    "no_site_main_and_init.py": """\
+        import tensorflow as tf
+        from absl import app
+
+
+        class Model(tf.keras.Model):
+            def __init__(self):
+                super().__init__()
+                self.opt = tf.keras.optimizers.Adam(0.1)
+
+
+        def main(argv):
+            model = Model()
+            model.compile(optimizer=tf.keras.optimizers.SGD(0.1))
+            for _ in range(3):
+                model.fit(argv)
+
+
+        if __name__ == "__main__":
+            app.run(main)
+        """,
     "strings_only.py": '''\
         """Optimizers: tf.keras.optimizers.Adam(0.1) in a docstring."""
         import tensorflow as tf
@@ -330,6 +414,11 @@ def _verdict(source: str, table: NameTable = names.DEFAULT_NAMES) -> Verdict:
     return Prefilter(table).verdict(textwrap.dedent(source).encode())
 
 
+# Past stage 3: a possible constructor call is in the syntax tree (stage 4 then decides whether
+# it is where a rule looks).
+PAST_STAGE_THREE = (Verdict.NO_SITE, Verdict.PARSE)
+
+
 def test_no_optimizer_text_is_decided_by_bytes() -> None:
     assert _verdict("import tensorflow as tf\nx = tf.constant(1)\n") is Verdict.NO_NAME
 
@@ -337,7 +426,7 @@ def test_no_optimizer_text_is_decided_by_bytes() -> None:
 def test_configured_names_bring_their_own_needle() -> None:
     source = "from mylab.optim import Lion\nLion()\n"
     assert _verdict(source) is Verdict.NO_NAME
-    assert _verdict(source, CONFIGURED) is Verdict.PARSE
+    assert _verdict(source, CONFIGURED) in PAST_STAGE_THREE
 
 
 def test_text_only_mentions_stop_at_stage_two() -> None:
@@ -395,15 +484,15 @@ def test_doctest_lines_are_not_code() -> None:
         "from tensorflow.keras.optimizers import *  # c\nx = [SGD()]\n",
     ],
 )
-def test_possible_constructors_are_parsed(source: str) -> None:
-    assert Prefilter(names.DEFAULT_NAMES).verdict(source.encode()) is Verdict.PARSE
+def test_possible_constructors_pass_stage_three(source: str) -> None:
+    assert Prefilter(names.DEFAULT_NAMES).verdict(source.encode()) in PAST_STAGE_THREE
 
 
 def test_encodings_are_read_as_python_reads_them() -> None:
     latin = (
         "# -*- coding: latin-1 -*-\nimport tensorflow as tf\ns = 'é'\ntf.keras.optimizers.Adam()\n"
     )
-    assert Prefilter(names.DEFAULT_NAMES).verdict(latin.encode("latin-1")) is Verdict.PARSE
+    assert Prefilter(names.DEFAULT_NAMES).verdict(latin.encode("latin-1")) in PAST_STAGE_THREE
     bad = b"# coding: no-such-codec\nx = 1\n"
     assert Prefilter(names.DEFAULT_NAMES).verdict(bad) is Verdict.PARSE  # LibCST says TFO900
 
@@ -450,3 +539,103 @@ def test_a_syntax_error_in_a_file_that_cannot_hold_a_finding_is_not_reported(
     outcome = process(broken)
     assert outcome.result is not None and outcome.result.errors
     assert outcome.result.errors[0].code == "TFO900"
+
+
+# --------------------------------------------------------------------------- stage 4: sites
+
+_TF = "import tensorflow as tf\nfrom tensorflow.keras.optimizers import Adam\n"
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        pytest.param("@tf.function\ndef step():\n    Adam()\n", id="decorated"),
+        pytest.param(
+            "from tensorflow import function as compiled\n@compiled\ndef step():\n    Adam()\n",
+            id="decorator-aliased",
+        ),
+        pytest.param(
+            "@tf.function(jit_compile=True)\ndef step():\n    Adam()\n", id="decorator-called"
+        ),
+        pytest.param("def step():\n    Adam()\nstep = tf.function(step)\n", id="call-form"),
+        pytest.param(
+            "def step():\n    Adam()\nrun = tf.function(reduce_retracing=True)(step)\n",
+            id="call-form-configured",
+        ),
+        pytest.param(
+            "def step():\n    Adam()\n@tf.function\ndef outer():\n    strategy.run(step)\n",
+            id="strategy-run",
+        ),
+        pytest.param(
+            "class M(Base):\n    def train_step(self, data):\n        Adam()\n", id="keras-step"
+        ),
+        pytest.param(
+            "def make():\n    return Adam()\ndef middle():\n    return make()\n"
+            "@tf.function\ndef step():\n    middle()\n",
+            id="helper-chain",
+        ),
+        pytest.param("for _ in range(3):\n    Adam()\n", id="for"),
+        pytest.param("while True:\n    Adam()\n", id="while"),
+        pytest.param(
+            "async def main():\n    async for _ in source():\n        Adam()\n", id="async-for"
+        ),
+        pytest.param(
+            "def step(model):\n    opt = Adam()\n    opt.minimize(loss, model.weights)\n"
+            "for _ in range(3):\n    step(model)\n",
+            id="called-in-loop-with-update",
+        ),
+        pytest.param(
+            "class T:\n    def step(self):\n        opt = Adam()\n        opt.apply(g, v)\n"
+            "    def fit(self):\n        while True:\n            self.step()\n",
+            id="method-called-in-loop",
+        ),
+        pytest.param(
+            "def step():\n    Adam()\nstep = tf.function(\uff53\uff54\uff45\uff50)\n",
+            id="nfkc-spelling",
+        ),
+        pytest.param(
+            "@tf.function\ndef step():\n    def inner():\n        return Adam()\n    inner()\n",
+            id="nested-def",
+        ),
+    ],
+)
+def test_possible_sites_are_parsed(source: str) -> None:
+    assert Prefilter(names.DEFAULT_NAMES).verdict((_TF + source).encode()) is Verdict.PARSE
+
+
+def test_configured_tracers_make_sites() -> None:
+    source = "from mylab.compile import traced\nfrom mylab.optim import Lion\n"
+    source += "def step():\n    Lion()\nstep = traced(step)\n"
+    assert _verdict(source, CONFIGURED) is Verdict.PARSE
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        pytest.param("opt = Adam()\n", id="module-level"),
+        pytest.param(
+            "from absl import app\ndef main(argv):\n    model.compile(optimizer=Adam())\n"
+            "if __name__ == '__main__':\n    app.run(main)\n",
+            id="absl-main",
+        ),
+        pytest.param(
+            "class M(tf.keras.Model):\n    def __init__(self):\n        super().__init__()\n"
+            "        self.opt = Adam()\n    def call(self, x):\n        return x\n",
+            id="init",
+        ),
+        pytest.param(
+            "def build():\n    return Adam()\nfor _ in range(3):\n    build()\n",
+            id="called-in-loop-without-update",
+        ),
+        pytest.param(
+            "class M:\n    @property\n    def opt(self):\n        return Adam()\n", id="property"
+        ),
+        pytest.param("def train_step():\n    Adam()\n", id="step-name-outside-a-class"),
+        pytest.param(
+            "def make():\n    return Adam()\n@tf.function\ndef step(make):\n    pass\n",
+            id="name-shadowed-in-traced-signature-only",
+        ),
+    ],
+)
+def test_constructors_where_no_rule_looks_stop_at_stage_four(source: str) -> None:
+    assert Prefilter(names.DEFAULT_NAMES).verdict((_TF + source).encode()) is Verdict.NO_SITE

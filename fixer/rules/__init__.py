@@ -6,7 +6,10 @@ code has a ``detect(planner)`` function: it reports each finding and hands what 
 :mod:`fixer.moves`. TFO002 and TFO003 share one detection (``loops.py``); TFO100 is found by the
 engine from the suppression comments (:mod:`fixer.suppressions`); TFO900 and TFO901 are error
 reports. To add a rule: a module ``tfoNNN.py`` with ``RULE`` and ``detect``, its place in
-``RULES`` and ``DETECTORS``, and fixtures under ``fixtures/`` that its docstring names.
+``RULES`` and ``DETECTORS``, and fixtures under ``fixtures/`` that its docstring names. A rule
+that looks at optimizers built somewhere other than a loop, a traced function, or a function
+called from either must also widen :mod:`fixer.prefilter_sites`, which rules out files without
+such places.
 
 Importing this package does not import LibCST: a rule module reaches LibCST, the analysis and
 the moves through :func:`fixer.lazy.lazy`, so the command line reads the documentation and the
