@@ -2,7 +2,8 @@
 
 ``bench/run.py`` measures TensorFlow's own sources, where the pre-filter rules out every file.
 User code is different: models, trainers and examples import ``tf.keras.optimizers`` and build
-optimizers, so many files reach LibCST. This script measures that case (issue 10).
+optimizers, so many files have calls the pre-filter must look at closely. This script measures
+that case (issue 10).
 
 The corpus is the ``.py`` files of these wheels, downloaded once with ``pip download --no-deps
 --no-binary :none: --only-binary :all:`` and unpacked into ``--corpus-dir`` (default
@@ -18,24 +19,29 @@ It measures, in one run:
     --select F401 corpus``, each in a fresh process, with ``bench/run.py``'s method (one untimed
     round, then the median wall time of ``--rounds`` rounds; CPU time and peak memory of the
     tool's processes);
-(c) ``libcst.parse_module`` and ``ast.parse`` of every file that passes fixer's pre-filter, and
-(d) ``fixer.engine.fix_source`` on the same files, in this process, timed file by file (the
-    median over ``--file-rounds`` rounds), split into files with at least one finding ("site
-    files") and files without one;
+(c) in this process, for every file with a call that may build an optimizer (a "candidate":
+    the pre-filter's stage 3 lets it through), the median over ``--file-rounds`` rounds of
+    ``ast.parse``, ``libcst.parse_module``, ``fixer.engine.fix_source``, and fixer's own path
+    (the pre-filter, then ``fix_source`` if the file passes), split into files with at least
+    one finding ("site files") and files without one;
 
-and prints the ratios issue 10 sets goals for. The corpus may hold few files with a finding
-(none, with these versions), so (c) and (d) also run on the repository's golden inputs
-(``fixtures/*/input.py``, most of which have one; ``--no-fixtures`` skips them), reported
-apart. TensorFlow's own sources stay ``bench/run.py``'s.
+and prints the ratios issue 10 sets goals for: fixer / Ruff; ``fix_source`` / ``libcst.parse``
+on site files; fixer's path / ``ast.parse`` on files with candidates but no site. The corpus
+may hold few files with a finding (none, with these versions), so (c) also runs on the
+repository's golden inputs (``fixtures/*/input.py``, most of which have one; ``--no-fixtures``
+skips them), reported apart. TensorFlow's own sources stay ``bench/run.py``'s.
 
     python bench/user_corpus.py                       # markdown tables and the ratios
     python bench/user_corpus.py --json                # the same numbers as JSON on stdout
-    python bench/user_corpus.py --check-equivalence   # one digest per file, and in total
+    python bench/user_corpus.py --check-equivalence   # the pre-filter hides no finding
+    python bench/user_corpus.py --digests             # one digest per file, and in total
 
-``--check-equivalence`` times nothing: it runs ``fix_source`` on every file that passes the
-pre-filter (``--all-files``: every file) and prints, per file, the sha256 of its findings
-(suppressed ones included) and its fixed bytes, then a digest of them all. Two versions of the
-engine (say, with and without a fast path) agree on the corpus when the digests are equal.
+``--check-equivalence`` times nothing: it runs ``fix_source`` on every file that ``ast`` parses
+in the pre-filter (``--all-files``: every file) and fails, naming the file, if the pre-filter
+would skip a file where the engine finds something. CI runs it (``.ci/run``). ``--digests``
+prints, per file, the sha256 of ``fix_source``'s findings (suppressed ones included) and fixed
+bytes, then a digest of them all: two versions of the engine agree on the corpus when the
+digests are equal.
 """
 
 from __future__ import annotations
@@ -222,23 +228,38 @@ def build_corpus(directory: Path) -> Corpus:
 # --------------------------------------------------------------------------- the pre-filter
 
 
-def prefiltered(corpus: Corpus) -> tuple[list[tuple[str, bytes]], dict[str, int]]:
-    """The files fixer's report mode hands to the engine (relative path, bytes), as
-    ``runner.process`` decides for files found in a directory, and the count of each verdict."""
+# Verdicts of files that ``ast`` parses: stage 3 looked at their calls.
+PARSED_BY_AST = ("NO_CALL", "NO_SITE", "PARSE")
+# Verdicts of files with a call that may build an optimizer ("candidates").
+WITH_CANDIDATES = ("NO_SITE", "PARSE")
+
+
+@dataclass
+class Sorted:
+    """The corpus's files by the pre-filter's verdict, as ``runner.process`` decides for files
+    found in a directory: (path relative to the corpus folder's parent, bytes)."""
+
+    counts: dict[str, int]
+    by_verdict: dict[str, list[tuple[str, bytes]]]
+
+    def having(self, *verdicts: str) -> list[tuple[str, bytes]]:
+        return sorted(item for verdict in verdicts for item in self.by_verdict.get(verdict, []))
+
+
+def prefiltered(corpus: Corpus) -> Sorted:
     from fixer.files import is_generated
     from fixer.names import DEFAULT_NAMES
     from fixer.prefilter import Prefilter
 
     gate = Prefilter(DEFAULT_NAMES)
-    passed: list[tuple[str, bytes]] = []
-    counts: dict[str, int] = {}
+    by_verdict: dict[str, list[tuple[str, bytes]]] = {}
     for path in corpus.paths():
         data = path.read_bytes()
         verdict = "GENERATED" if is_generated(data) else gate.verdict(data).name
-        counts[verdict] = counts.get(verdict, 0) + 1
-        if verdict == "PARSE":
-            passed.append((path.relative_to(corpus.root.parent).as_posix(), data))
-    return passed, counts
+        relative = path.relative_to(corpus.root.parent).as_posix()
+        by_verdict.setdefault(verdict, []).append((relative, data))
+    counts = {verdict: len(files) for verdict, files in by_verdict.items()}
+    return Sorted(counts, by_verdict)
 
 
 # --------------------------------------------------------------------------- tool runs
@@ -276,7 +297,11 @@ class FileTimes:
     size: int
     ast_parse: float = 0.0
     libcst_parse: float = 0.0
-    engine: float = 0.0
+    engine: float = 0.0  # fix_source
+    fixer: float = (
+        0.0  # what fixer does with the file: the pre-filter, then fix_source if it passes
+    )
+    verdict: str = ""
     findings: int = 0
     suppressed: int = 0
     error: str | None = None  # the code of an error finding (TFO900, TFO901)
@@ -290,17 +315,27 @@ class FileTimes:
 
 
 def time_files(files: Sequence[tuple[str, bytes]], rounds: int) -> list[FileTimes]:
-    """``ast.parse``, ``libcst.parse_module`` and ``fix_source`` of each file, each the median
-    of ``rounds`` timings; the rounds interleave the three, so load from elsewhere on the machine
-    weighs on all of them alike."""
+    """For each file, the median of ``rounds`` timings of ``ast.parse``, ``libcst.parse_module``,
+    ``fix_source`` and fixer's own path (``Prefilter.verdict``, then ``fix_source`` when the
+    file passes); the rounds interleave them, so load from elsewhere on the machine weighs on all
+    of them alike."""
     from libcst import parse_module
 
     from fixer.engine import fix_source
     from fixer.names import DEFAULT_NAMES
+    from fixer.prefilter import Prefilter
     from fixer.rulesets import DEFAULT_RULES
+
+    gate = Prefilter(DEFAULT_NAMES)
 
     def engine(path: str, data: bytes) -> Any:
         return fix_source(data, path, names=DEFAULT_NAMES, rules=DEFAULT_RULES)
+
+    def fixer(path: str, data: bytes) -> str:
+        verdict = gate.verdict(data)
+        if not verdict.skips:
+            engine(path, data)
+        return verdict.name
 
     times = [FileTimes(path, len(data)) for path, data in files]
     for path, data in files[:5]:  # warm-up: imports, caches
@@ -315,16 +350,19 @@ def time_files(files: Sequence[tuple[str, bytes]], rounds: int) -> list[FileTime
             start = clock()
             with contextlib.suppress(SyntaxError, ValueError, RecursionError):
                 ast.parse(data)
-            middle = clock()
+            after_ast = clock()
             with contextlib.suppress(Exception):
                 parse_module(data)
-            end = clock()
+            after_libcst = clock()
             result = engine(path, data)
+            after_engine = clock()
+            entry.verdict = fixer(path, data)
             done = clock()
             for key, value in (
-                ("ast", middle - start),
-                ("libcst", end - middle),
-                ("engine", done - end),
+                ("ast", after_ast - start),
+                ("libcst", after_libcst - after_ast),
+                ("engine", after_engine - after_libcst),
+                ("fixer", done - after_engine),
             ):
                 entry.samples.setdefault(key, []).append(value)
             if number == 0:
@@ -336,6 +374,7 @@ def time_files(files: Sequence[tuple[str, bytes]], rounds: int) -> list[FileTime
         entry.ast_parse = statistics.median(entry.samples["ast"])
         entry.libcst_parse = statistics.median(entry.samples["libcst"])
         entry.engine = statistics.median(entry.samples["engine"])
+        entry.fixer = statistics.median(entry.samples["fixer"])
     return times
 
 
@@ -390,30 +429,36 @@ def in_process(times: Sequence[FileTimes], rounds: int) -> dict[str, Any]:
         "error_files": sum(t.kind == "error" for t in times),
         "findings": sum(t.findings for t in times),
         "suppressed": sum(t.suppressed for t in times),
+        "verdicts": {
+            v: sum(t.verdict == v for t in times) for v in sorted({t.verdict for t in times})
+        },
         "steps": {
             "ast_all": _summary([t.ast_parse for t in times]),
             "libcst_all": _summary([t.libcst_parse for t in times]),
             "engine_all": _summary([t.engine for t in times]),
+            "fixer_all": _summary([t.fixer for t in times]),
             "libcst_site": _summary([t.libcst_parse for t in site]),
             "engine_site": _summary([t.engine for t in site]),
             "ast_no_site": _summary([t.ast_parse for t in no_site]),
-            "libcst_no_site": _summary([t.libcst_parse for t in no_site]),
             "engine_no_site": _summary([t.engine for t in no_site]),
+            "fixer_no_site": _summary([t.fixer for t in no_site]),
         },
         "ratios": {
             "site": _ratio([t.engine for t in site], [t.libcst_parse for t in site]),
-            "no_site": _ratio([t.engine for t in no_site], [t.ast_parse for t in no_site]),
+            "no_site": _ratio([t.fixer for t in no_site], [t.ast_parse for t in no_site]),
         },
         "per_file": [
             {
                 "path": t.path,
                 "bytes": t.size,
                 "kind": t.kind,
+                "verdict": t.verdict,
                 "findings": t.findings,
                 "error": t.error,
                 "ast_parse": t.ast_parse,
                 "libcst_parse": t.libcst_parse,
                 "engine": t.engine,
+                "fixer": t.fixer,
             }
             for t in times
         ],
@@ -443,14 +488,15 @@ def _digest(result: Any) -> str:
     return hasher.hexdigest()
 
 
-def check_equivalence(
+def digests(
     files: Sequence[tuple[str, bytes]], unsafe_fixes: bool, with_edits: bool
 ) -> dict[str, Any]:
+    """The sha256 of ``fix_source``'s findings and fixed bytes per file, and of them all."""
     from fixer.engine import fix_source
     from fixer.names import DEFAULT_NAMES
     from fixer.rulesets import DEFAULT_RULES
 
-    digests: dict[str, str] = {}
+    found: dict[str, str] = {}
     start = time.perf_counter()
     for path, data in files:
         result = fix_source(
@@ -461,17 +507,42 @@ def check_equivalence(
             unsafe_fixes=unsafe_fixes,
             with_edits=with_edits,
         )
-        digests[path] = _digest(result)
+        found[path] = _digest(result)
     elapsed = time.perf_counter() - start
     overall = hashlib.sha256()
-    for path in sorted(digests):
-        overall.update(f"{digests[path]}  {path}\n".encode())
+    for path in sorted(found):
+        overall.update(f"{found[path]}  {path}\n".encode())
     return {
         "settings": {"unsafe_fixes": unsafe_fixes, "with_edits": with_edits},
-        "files": digests,
+        "files": found,
         "digest": overall.hexdigest(),
         "seconds": elapsed,
     }
+
+
+def check_equivalence(files: Sequence[tuple[str, bytes]]) -> list[str]:
+    """Run each file through ``fix_source`` (no pre-filter) and through fixer's path (the
+    pre-filter, then ``fix_source`` if the file passes), and return the files where the two
+    differ in findings (error findings aside: the pre-filter's documented trade-off) or in
+    fixed bytes. Empty: the pre-filter hid nothing."""
+    from fixer.engine import fix_source
+    from fixer.names import DEFAULT_NAMES
+    from fixer.prefilter import Prefilter
+    from fixer.rulesets import DEFAULT_RULES
+
+    gate = Prefilter(DEFAULT_NAMES)
+    differing = []
+    for number, (path, data) in enumerate(files, 1):
+        if number % 25 == 0:
+            log(f"  {number}/{len(files)} files")
+        result = fix_source(data, path, names=DEFAULT_NAMES, rules=DEFAULT_RULES)
+        findings = [d for d in result.diagnostics if not d.is_error]
+        if not gate.verdict(data).skips:
+            continue  # fixer's path runs the very same call
+        if findings or result.suppressed or result.fixed != data:
+            codes = ", ".join(f"{d.code} at {d.line}:{d.column}" for d in findings)
+            differing.append(f"{path}: the pre-filter skips it, the engine finds {codes}")
+    return differing
 
 
 # --------------------------------------------------------------------------- report
@@ -506,8 +577,9 @@ def _ms(seconds: float) -> str:
 def _render_section(inproc: dict[str, Any], title: str) -> Iterator[str]:
     yield ""
     yield (
-        f"In this process, the {inproc['files']} files of {title} that pass the pre-filter "
-        f"(median of {inproc['rounds']} rounds per file):"
+        f"In this process, the {inproc['files']} files of {title} "
+        f'(median of {inproc["rounds"]} rounds per file); "fixer" is the pre-filter, then '
+        "fix_source when the file passes:"
     )
     yield ""
     yield "| step | files | total | median per file | p90 | max |"
@@ -516,11 +588,12 @@ def _render_section(inproc: dict[str, Any], title: str) -> Iterator[str]:
         ("ast.parse, all", "ast_all"),
         ("libcst.parse_module, all", "libcst_all"),
         ("fix_source, all", "engine_all"),
+        ("fixer, all", "fixer_all"),
         ("libcst.parse_module, site files", "libcst_site"),
         ("fix_source, site files", "engine_site"),
         ("ast.parse, no-site files", "ast_no_site"),
-        ("libcst.parse_module, no-site files", "libcst_no_site"),
         ("fix_source, no-site files", "engine_no_site"),
+        ("fixer, no-site files", "fixer_no_site"),
     ):
         s = inproc["steps"][key]
         if not s["files"]:
@@ -533,7 +606,8 @@ def _render_section(inproc: dict[str, Any], title: str) -> Iterator[str]:
     yield (
         f"site files: {inproc['site_files']} ({inproc['findings']} findings, "
         f"{inproc['suppressed']} suppressed); no-site files: {inproc['no_site_files']}; "
-        f"files with an error finding: {inproc['error_files']}"
+        f"files with an error finding: {inproc['error_files']}; pre-filter: "
+        + ", ".join(f"{name} {count}" for name, count in inproc["verdicts"].items())
     )
 
 
@@ -605,26 +679,39 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--check-equivalence",
         action="store_true",
+        help="check that the pre-filter hides no finding (exit 1 if it does) instead of timing",
+    )
+    parser.add_argument(
+        "--digests",
+        action="store_true",
         help="print a digest of fix_source's output per file instead of timing",
     )
     parser.add_argument(
-        "--all-files", action="store_true", help="with --check-equivalence: every file"
+        "--all-files",
+        action="store_true",
+        help="with --check-equivalence or --digests: every file, not only those ast parses",
     )
-    parser.add_argument("--unsafe-fixes", action="store_true", help="for --check-equivalence")
-    parser.add_argument("--with-edits", action="store_true", help="for --check-equivalence")
+    parser.add_argument("--unsafe-fixes", action="store_true", help="for --digests")
+    parser.add_argument("--with-edits", action="store_true", help="for --digests")
     args = parser.parse_args(argv)
 
     corpus = build_corpus(args.corpus_dir.resolve())
-    files, verdicts = prefiltered(corpus)
+    sorted_files = prefiltered(corpus)
+    chosen = sorted_files.having(*(sorted_files.by_verdict if args.all_files else PARSED_BY_AST))
 
     if args.check_equivalence:
-        chosen = files
-        if args.all_files:
-            chosen = [
-                (path.relative_to(corpus.root.parent).as_posix(), path.read_bytes())
-                for path in corpus.paths()
-            ]
-        outcome = check_equivalence(chosen, args.unsafe_fixes, args.with_edits)
+        log(f"fix_source with and without the pre-filter on {len(chosen)} files")
+        differing = check_equivalence(chosen)
+        for line in differing:
+            print(line)
+        print(
+            f"{len(chosen)} files ({'all' if args.all_files else 'those ast parses'}), "
+            f"pre-filter {sorted_files.counts}: {len(differing)} differ"
+        )
+        raise SystemExit(1 if differing else 0)
+
+    if args.digests:
+        outcome = digests(chosen, args.unsafe_fixes, args.with_edits)
         if args.json:
             print(json.dumps(outcome, indent=2))
         else:
@@ -640,7 +727,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             "packages": corpus.packages,
             "files": corpus.files,
             "bytes": corpus.size,
-            "verdicts": verdicts,
+            "verdicts": sorted_files.counts,
         },
         "tools": {},
         "ratios": [],
@@ -648,7 +735,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     fixer, ruff = _tool("fixer"), _tool("ruff")
     report["tools"]["fixer"] = _version([fixer, "--version"])
     report["tools"]["ruff"] = _version([ruff, "--version"])
-    log(f"corpus: {corpus.files} files; {len(files)} pass the pre-filter")
+    candidates = sorted_files.having(*WITH_CANDIDATES)
+    log(
+        f"corpus: {corpus.files} files; {len(candidates)} with candidates, "
+        f"{sorted_files.counts.get('PARSE', 0)} pass the pre-filter"
+    )
     cwd = corpus.root.parent
     relative = corpus.root.name
     if not args.skip_tools:
@@ -668,21 +759,25 @@ def main(argv: Sequence[str] | None = None) -> None:
         )
 
     if not args.skip_files:
-        groups = [("corpus", files)]
+        groups = [("corpus", candidates)]
         if not args.no_fixtures:
             groups.append(("fixtures", fixture_files()))
-        for group, chosen in groups:
-            log(f"timing {group}: {len(chosen)} files")
-            section = in_process(time_files(chosen, args.file_rounds), args.file_rounds)
+        for group, files in groups:
+            log(f"timing {group}: {len(files)} files")
+            section = in_process(time_files(files, args.file_rounds), args.file_rounds)
             report["in_process" if group == "corpus" else "fixtures"] = section
-            where = "" if group == "corpus" else ", repository fixtures"
+            where = "corpus" if group == "corpus" else "repository fixtures"
             for name, key, goal in (
                 ("fix_source / libcst.parse_module, site files", "site", GOAL_SITE_VS_LIBCST),
-                ("fix_source / ast.parse, no-site files", "no_site", GOAL_NO_SITE_VS_AST),
+                (
+                    "fixer / ast.parse, files with candidates, no site",
+                    "no_site",
+                    GOAL_NO_SITE_VS_AST,
+                ),
             ):
                 for how in ("median", "total"):
                     value = section["ratios"][key][how]
-                    label = f"{name}{where} ({'per-file median' if how == 'median' else 'total'})"
+                    label = f"{name}, {where} ({'per-file median' if how == 'median' else 'total'})"
                     report["ratios"].append(
                         {"name": label, "value": value, "goal": goal, "met": value <= goal}
                     )
