@@ -314,7 +314,8 @@ class Resolver:
         self.overrides = overrides
         self.cwd = (cwd or Path.cwd()).resolve()
         self.explicit = None if explicit is None else load_config(explicit).overridden(overrides)
-        self._by_folder: dict[Path, Config] = {}
+        self._by_folder: dict[Path, Config] = {}  # resolved folders
+        self._by_parent: dict[str, Config] = {}  # the folder part of file paths, as spelled
         self._by_file: dict[Path, Config] = {}
 
     def default(self) -> Config:
@@ -351,7 +352,12 @@ class Resolver:
         return config if config.root == folder.resolve() and config.path is not None else None
 
     def for_file(self, path: Path) -> Config:
-        return self.for_folder(path.parent if str(path.parent) else Path("."))
+        # Files come folder by folder: each folder, as spelled, is resolved once.
+        parent = os.path.dirname(path)
+        config = self._by_parent.get(parent)
+        if config is None:
+            config = self._by_parent[parent] = self.for_folder(Path(parent or "."))
+        return config
 
     def _load(self, path: Path) -> Config:
         resolved = path.resolve()
