@@ -45,12 +45,12 @@ class Directive:
 
 
 def find_directives(
-    module: cst.Module, positions: Mapping[cst.CSTNode, CodeRange]
+    comments: Iterable[cst.Comment], positions: Mapping[cst.CSTNode, CodeRange]
 ) -> dict[int, list[Directive]]:
-    """Every suppression directive of ``module``, by line. ``# noqa`` lists that name no fixer
-    code belong to other tools and are left out."""
+    """Every suppression directive in ``comments`` (a module's, as the analysis collects them),
+    by line. ``# noqa`` lists that name no fixer code belong to other tools and are left out."""
     found: dict[int, list[Directive]] = {}
-    for comment in _comments(module):
+    for comment in comments:
         value = comment.value
         if "noqa" not in value.lower() and "fixer" not in value.lower():
             continue
@@ -77,21 +77,6 @@ def find_directives(
                 )
             )
     return found
-
-
-def _comments(module: cst.Module) -> Iterable[cst.Comment]:
-    collector = _CommentCollector()
-    module.visit(collector)
-    return collector.comments
-
-
-class _CommentCollector(cst.CSTVisitor):
-    def __init__(self) -> None:
-        super().__init__()
-        self.comments: list[cst.Comment] = []
-
-    def visit_Comment(self, node: cst.Comment) -> None:
-        self.comments.append(node)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ positions LibCST resolves, and the queries over them. Read-only: nothing here pl
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar, Union
 
@@ -17,9 +17,7 @@ from libcst.metadata import (
     BaseAssignment,
     CodePosition,
     GlobalScope,
-    ParentNodeProvider,
     PositionProvider,
-    QualifiedNameProvider,
     QualifiedNameSource,
     Scope,
     ScopeProvider,
@@ -70,10 +68,17 @@ def _is_dotted(expr: cst.BaseExpression) -> bool:
 
 
 class _Collector(cst.CSTVisitor):
-    METADATA_DEPENDENCIES = (QualifiedNameProvider, ScopeProvider)
+    """One pass over the module: what the rules look for, the comments (for suppressions), and
+    every node's parent (what LibCST's ``ParentNodeProvider`` gives, without a pass of its
+    own)."""
+
+    METADATA_DEPENDENCIES = (ScopeProvider,)
 
     def __init__(self, table: names.NameTable) -> None:
         super().__init__()
+        self.parents: dict[cst.CSTNode, cst.CSTNode] = {}
+        self._open: list[cst.CSTNode] = []  # the nodes being visited, outermost first
+        self.comments: list[cst.Comment] = []  # in the order of the file
         self.table = table
         self.owners: list[Owner] = []
         self.owner_of: dict[cst.FunctionDef, Owner] = {}
@@ -94,10 +99,23 @@ class _Collector(cst.CSTVisitor):
         self.model_bases: dict[cst.ClassDef, bool] = {}
         self.local_bases: dict[cst.ClassDef, list[str]] = {}
 
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if self._open:
+            self.parents[node] = self._open[-1]
+        self._open.append(node)
+        return super().on_visit(node)
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        super().on_leave(original_node)
+        self._open.pop()
+
     def _qualified(self, node: cst.CSTNode) -> set[str]:
         """Qualified names of an expression. A local resolution that only comes from an import
-        fallback (``except ImportError: tf = None``) is not another meaning: it is dropped."""
-        found = self.get_metadata(QualifiedNameProvider, node, set())
+        fallback (``except ImportError: tf = None``) is not another meaning: it is dropped.
+
+        Computed as LibCST's ``QualifiedNameProvider`` does, for the nodes asked about only."""
+        scope = self.get_metadata(ScopeProvider, node, None)
+        found = scope.get_qualified_names_for(node) if scope is not None else set()
         names_found = {q.name for q in found}
         local = {q for q in found if q.source is QualifiedNameSource.LOCAL}
         if local and len(local) < len(found) and self._only_import_fallbacks(node):
@@ -121,6 +139,9 @@ class _Collector(cst.CSTVisitor):
         return bool(others) and all(
             getattr(a, "node", None) in self.import_fallbacks for a in others
         )
+
+    def visit_Comment(self, node: cst.Comment) -> None:
+        self.comments.append(node)
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
         if isinstance(node.names, cst.ImportStar) and node.module is not None and not node.relative:
@@ -298,9 +319,9 @@ class Facts:
         self.path = path
         self.scopes = wrapper.resolve(ScopeProvider)
         self.positions = wrapper.resolve(PositionProvider)
-        self.parents = wrapper.resolve(ParentNodeProvider)
         self.collector = _Collector(table)
         wrapper.visit(self.collector)
+        self.parents: Mapping[cst.CSTNode, cst.CSTNode] = self.collector.parents
         self.code = cst.Module(body=[]).code_for_node
         self.all_scopes: list[Scope] = list(
             {scope for scope in self.scopes.values() if scope is not None}
