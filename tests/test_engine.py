@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Mapping
+from pathlib import Path
 
 import pytest
 
 from fixer import Applicability, NameTable, fix_source
 from fixer.names import Kind, constructor_kind, is_tracing_decorator
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _fix(source: str) -> tuple[str, list[str]]:
@@ -494,3 +498,47 @@ def test_cr_only_line_endings_are_an_error_not_a_rewrite() -> None:
     result = fix_source(source, "mac.py")
     assert result.fixed == source
     assert [d.code for d in result.errors] == ["TFO900"]
+
+
+# --------------------------------------------------------------------------- scopes
+
+
+def _scope_signature(scopes: Mapping[object, object]) -> tuple[object, ...]:
+    """Every node's scope, and every scope's assignments and accesses, by node identity."""
+    from libcst.metadata import Scope
+
+    def node_id(item: object) -> object:
+        """A scope or an assignment by its node; the global scope and builtins by kind."""
+        node = getattr(item, "node", None)
+        return id(node) if node is not None else (type(item).__name__, getattr(item, "name", ""))
+
+    per_node = sorted(
+        (id(node), type(scope).__name__, node_id(scope)) for node, scope in scopes.items()
+    )
+    details = []
+    for scope in {s for s in scopes.values() if isinstance(s, Scope)}:
+        assignments = sorted((a.name, node_id(a)) for a in scope.assignments)
+        accesses = sorted(
+            (id(a.node), tuple(sorted(node_id(r) for r in a.referents))) for a in scope.accesses
+        )
+        details.append((type(scope).__name__, node_id(scope), assignments, accesses))
+    return tuple(per_node), tuple(sorted(details, key=repr))
+
+
+@pytest.mark.parametrize(
+    "case", sorted(p.name for p in (ROOT / "fixtures").iterdir() if (p / "input.py").is_file())
+)
+def test_scopes_are_libcsts_scope_provider(case: str) -> None:
+    """``fixer.analysis.scopes.Scopes`` drives LibCST's own visitors without the batched pass:
+    the same scopes, assignments and accesses as ``ScopeProvider`` on every fixture."""
+    import libcst as cst
+    from libcst.metadata import ScopeProvider
+
+    from fixer.analysis.scopes import Scopes
+
+    module = cst.parse_module((ROOT / "fixtures" / case / "input.py").read_bytes())
+    wrapper = cst.MetadataWrapper(module, unsafe_skip_copy=True)
+    ours = wrapper.resolve(Scopes)
+    theirs = wrapper.resolve(ScopeProvider)
+    assert set(ours) == set(theirs)
+    assert _scope_signature(ours) == _scope_signature(theirs)

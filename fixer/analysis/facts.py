@@ -20,10 +20,10 @@ from libcst.metadata import (
     PositionProvider,
     QualifiedNameSource,
     Scope,
-    ScopeProvider,
 )
 
 from fixer import names
+from fixer.analysis.scopes import Scopes
 
 Owner = Union[cst.Module, cst.FunctionDef, cst.ClassDef, cst.Lambda]
 _N = TypeVar("_N", bound=cst.CSTNode)
@@ -72,7 +72,7 @@ class _Collector(cst.CSTVisitor):
     every node's parent (what LibCST's ``ParentNodeProvider`` gives, without a pass of its
     own)."""
 
-    METADATA_DEPENDENCIES = (ScopeProvider,)
+    METADATA_DEPENDENCIES = (Scopes,)
 
     def __init__(self, table: names.NameTable) -> None:
         super().__init__()
@@ -114,7 +114,7 @@ class _Collector(cst.CSTVisitor):
         fallback (``except ImportError: tf = None``) is not another meaning: it is dropped.
 
         Computed as LibCST's ``QualifiedNameProvider`` does, for the nodes asked about only."""
-        scope = self.get_metadata(ScopeProvider, node, None)
+        scope = self.get_metadata(Scopes, node, None)
         found = scope.get_qualified_names_for(node) if scope is not None else set()
         names_found = {q.name for q in found}
         local = {q for q in found if q.source is QualifiedNameSource.LOCAL}
@@ -128,7 +128,7 @@ class _Collector(cst.CSTVisitor):
             root = root.value
         if not isinstance(root, cst.Name):
             return False
-        scope = self.get_metadata(ScopeProvider, root, None)
+        scope = self.get_metadata(Scopes, root, None)
         if scope is None or root.value not in scope:
             return False
         others = [
@@ -152,7 +152,7 @@ class _Collector(cst.CSTVisitor):
         the file binds ``Adam`` itself."""
         if not isinstance(func, cst.Name) or func.value not in names.STAR_IMPORTABLE_OPTIMIZERS:
             return set()
-        scope = self.get_metadata(ScopeProvider, func, None)
+        scope = self.get_metadata(Scopes, func, None)
         if scope is None or func.value in scope:
             return set()
         return {f"{namespace}.{func.value}" for namespace in self.star_namespaces}
@@ -317,7 +317,7 @@ class Facts:
     def __init__(self, wrapper: cst.MetadataWrapper, path: str, table: names.NameTable) -> None:
         self.module = wrapper.module
         self.path = path
-        self.scopes = wrapper.resolve(ScopeProvider)
+        self.scopes = wrapper.resolve(Scopes)
         self.positions = wrapper.resolve(PositionProvider)
         self.collector = _Collector(table)
         wrapper.visit(self.collector)
