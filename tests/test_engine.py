@@ -528,17 +528,18 @@ def _scope_signature(scopes: Mapping[object, object]) -> tuple[object, ...]:
 @pytest.mark.parametrize(
     "case", sorted(p.name for p in (ROOT / "fixtures").iterdir() if (p / "input.py").is_file())
 )
-def test_scopes_are_libcsts_scope_provider(case: str) -> None:
-    """``fixer.analysis.scopes.Scopes`` drives LibCST's own visitors without the batched pass:
-    the same scopes, assignments and accesses as ``ScopeProvider`` on every fixture."""
+def test_metadata_is_libcsts(case: str) -> None:
+    """``fixer.analysis.metadata`` drives LibCST's own visitors without the batched passes: the
+    same scopes, assignments, accesses and positions as ``MetadataWrapper.resolve`` gives."""
     import libcst as cst
-    from libcst.metadata import ScopeProvider
+    from libcst.metadata import PositionProvider, ScopeProvider
 
-    from fixer.analysis.scopes import Scopes
+    from fixer.analysis.metadata import positions_of, scopes_of
 
     module = cst.parse_module((ROOT / "fixtures" / case / "input.py").read_bytes())
     wrapper = cst.MetadataWrapper(module, unsafe_skip_copy=True)
-    ours = wrapper.resolve(Scopes)
+    ours = scopes_of(module)
     theirs = wrapper.resolve(ScopeProvider)
     assert set(ours) == set(theirs)
     assert _scope_signature(ours) == _scope_signature(theirs)
+    assert dict(positions_of(wrapper)) == dict(wrapper.resolve(PositionProvider))

@@ -17,13 +17,12 @@ from libcst.metadata import (
     BaseAssignment,
     CodePosition,
     GlobalScope,
-    PositionProvider,
     QualifiedNameSource,
     Scope,
 )
 
 from fixer import names
-from fixer.analysis.scopes import Scopes
+from fixer.analysis.metadata import positions_of, scopes_of
 
 Owner = Union[cst.Module, cst.FunctionDef, cst.ClassDef, cst.Lambda]
 _N = TypeVar("_N", bound=cst.CSTNode)
@@ -72,10 +71,9 @@ class _Collector(cst.CSTVisitor):
     every node's parent (what LibCST's ``ParentNodeProvider`` gives, without a pass of its
     own)."""
 
-    METADATA_DEPENDENCIES = (Scopes,)
-
-    def __init__(self, table: names.NameTable) -> None:
+    def __init__(self, table: names.NameTable, scopes: Mapping[cst.CSTNode, Scope | None]) -> None:
         super().__init__()
+        self.scopes = scopes
         self.parents: dict[cst.CSTNode, cst.CSTNode] = {}
         self._open: list[cst.CSTNode] = []  # the nodes being visited, outermost first
         self.comments: list[cst.Comment] = []  # in the order of the file
@@ -114,7 +112,7 @@ class _Collector(cst.CSTVisitor):
         fallback (``except ImportError: tf = None``) is not another meaning: it is dropped.
 
         Computed as LibCST's ``QualifiedNameProvider`` does, for the nodes asked about only."""
-        scope = self.get_metadata(Scopes, node, None)
+        scope = self.scopes.get(node)
         found = scope.get_qualified_names_for(node) if scope is not None else set()
         names_found = {q.name for q in found}
         local = {q for q in found if q.source is QualifiedNameSource.LOCAL}
@@ -128,7 +126,7 @@ class _Collector(cst.CSTVisitor):
             root = root.value
         if not isinstance(root, cst.Name):
             return False
-        scope = self.get_metadata(Scopes, root, None)
+        scope = self.scopes.get(root)
         if scope is None or root.value not in scope:
             return False
         others = [
@@ -152,7 +150,7 @@ class _Collector(cst.CSTVisitor):
         the file binds ``Adam`` itself."""
         if not isinstance(func, cst.Name) or func.value not in names.STAR_IMPORTABLE_OPTIMIZERS:
             return set()
-        scope = self.get_metadata(Scopes, func, None)
+        scope = self.scopes.get(func)
         if scope is None or func.value in scope:
             return set()
         return {f"{namespace}.{func.value}" for namespace in self.star_namespaces}
@@ -317,10 +315,10 @@ class Facts:
     def __init__(self, wrapper: cst.MetadataWrapper, path: str, table: names.NameTable) -> None:
         self.module = wrapper.module
         self.path = path
-        self.scopes = wrapper.resolve(Scopes)
-        self.positions = wrapper.resolve(PositionProvider)
-        self.collector = _Collector(table)
-        wrapper.visit(self.collector)
+        self.scopes = scopes_of(wrapper.module)
+        self.positions = positions_of(wrapper)
+        self.collector = _Collector(table, self.scopes)
+        wrapper.module.visit(self.collector)
         self.parents: Mapping[cst.CSTNode, cst.CSTNode] = self.collector.parents
         self.code = cst.Module(body=[]).code_for_node
         self.all_scopes: list[Scope] = list(
