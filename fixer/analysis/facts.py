@@ -77,6 +77,7 @@ class _Collector(cst.CSTVisitor):
         self.parents: dict[cst.CSTNode, cst.CSTNode] = {}
         self._open: list[cst.CSTNode] = []  # the nodes being visited, outermost first
         self.comments: list[cst.Comment] = []  # in the order of the file
+        self.deletions: dict[Owner, list[cst.Del]] = {}  # ``del`` statements, by scope owner
         self.table = table
         self.owners: list[Owner] = []
         self.owner_of: dict[cst.FunctionDef, Owner] = {}
@@ -140,6 +141,9 @@ class _Collector(cst.CSTVisitor):
 
     def visit_Comment(self, node: cst.Comment) -> None:
         self.comments.append(node)
+
+    def visit_Del(self, node: cst.Del) -> None:
+        self.deletions.setdefault(self.owners[-1], []).append(node)
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
         if isinstance(node.names, cst.ImportStar) and node.module is not None and not node.relative:
@@ -644,6 +648,14 @@ class Facts:
         """The ``return`` statements of ``func`` itself, not of the functions it defines."""
         return nodes_in(func.body, cst.Return, skip=NESTED)
 
+    def deleted_names(self, func: cst.FunctionDef) -> set[str]:
+        """Names ``del``eted in ``func`` itself (not in a def or class inside it)."""
+        return {
+            name.value
+            for statement in self.collector.deletions.get(func, ())
+            for name in names_in(statement.target)
+        }
+
     def names_read(self, nodes: Iterable[cst.CSTNode]) -> list[Access]:
         reads: list[Access] = []
         for node in nodes:
@@ -730,15 +742,6 @@ def nodes_in(
 def names_in(node: cst.CSTNode) -> Iterator[cst.Name]:
     """Every ``Name`` below ``node`` (attribute names and keywords are filtered by scope later)."""
     return nodes_in(node, cst.Name)
-
-
-def deleted_names(func: cst.FunctionDef) -> set[str]:
-    """Names ``del``eted in ``func`` itself."""
-    return {
-        name.value
-        for statement in nodes_in(func.body, cst.Del, skip=NESTED)
-        for name in names_in(statement.target)
-    }
 
 
 def root_name(expr: cst.BaseExpression) -> cst.Name | None:

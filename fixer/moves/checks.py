@@ -33,7 +33,6 @@ from fixer.analysis.facts import (
     Binding,
     Facts,
     Traced,
-    deleted_names,
     is_scope_call,
     nodes_in,
     root_name,
@@ -96,7 +95,7 @@ def check_bindings(facts: Facts, site: Site, moved: Sequence[Binding]) -> str | 
             return f"`{binding.name}` is declared global or nonlocal in `{func.name.value}`"
         if any(not facts.in_group(x, moved) for x in facts.assignments_of(scope, binding.name)):
             return f"`{binding.name}` is assigned more than once in `{func.name.value}`"
-        if binding.name in deleted_names(func):
+        if binding.name in facts.deleted_names(func):
             return f"`{binding.name}` is deleted with `del` in `{func.name.value}`"
         for access in facts.accesses_in(scope, binding.name):
             referents = access.referents
