@@ -23,7 +23,8 @@ It measures, in one run:
     the pre-filter's stage 3 lets it through), the median over ``--file-rounds`` rounds of
     ``ast.parse``, ``libcst.parse_module``, ``fixer.engine.fix_source``, and fixer's own path
     (the pre-filter, then ``fix_source`` if the file passes), split into files with at least
-    one finding ("site files") and files without one;
+    one finding ("site files") and files without one; these are CPU times of the process,
+    which load from elsewhere on the machine disturbs far less than wall times;
 
 and prints the ratios issue 10 sets goals for: fixer / Ruff; ``fix_source`` / ``libcst.parse``
 on site files; fixer's path / ``ast.parse`` on files with candidates but no site. The corpus
@@ -343,7 +344,9 @@ def time_files(files: Sequence[tuple[str, bytes]], rounds: int) -> list[FileTime
             ast.parse(data)
             parse_module(data)
         engine(path, data)
-    clock = time.perf_counter
+    # CPU time of this process: the machine's other work (CI, other jobs) weighs far less on it
+    # than on wall time, and each step here runs on one thread.
+    clock = time.process_time
     for number in range(rounds):
         log(f"  in-process round {number + 1}/{rounds} ({len(files)} files)")
         for entry, (path, data) in zip(times, files):
@@ -767,14 +770,18 @@ def main(argv: Sequence[str] | None = None) -> None:
             section = in_process(time_files(files, args.file_rounds), args.file_rounds)
             report["in_process" if group == "corpus" else "fixtures"] = section
             where = "corpus" if group == "corpus" else "repository fixtures"
-            for name, key, goal in (
-                ("fix_source / libcst.parse_module, site files", "site", GOAL_SITE_VS_LIBCST),
-                (
-                    "fixer / ast.parse, files with candidates, no site",
-                    "no_site",
-                    GOAL_NO_SITE_VS_AST,
-                ),
-            ):
+            goals = [("fix_source / libcst.parse_module, site files", "site", GOAL_SITE_VS_LIBCST)]
+            if group == "corpus":
+                # The fixtures without a finding are look-alikes written to be left alone (a
+                # traced step building an optax optimizer...): the goal is about user code.
+                goals.append(
+                    (
+                        "fixer / ast.parse, files with candidates, no site",
+                        "no_site",
+                        GOAL_NO_SITE_VS_AST,
+                    )
+                )
+            for name, key, goal in goals:
                 for how in ("median", "total"):
                     value = section["ratios"][key][how]
                     label = f"{name}, {where} ({'per-file median' if how == 'median' else 'total'})"

@@ -551,6 +551,31 @@ _FIELDS: dict[type[ast.AST], tuple[str, ...]] = {}
 _LEAF_FIELDS = frozenset({"ctx", "op", "ops", "id", "attr", "name", "names", "kind", "level"})
 
 
+_SEARCHED = 8  # a longer list of statements is searched, not scanned
+
+
+def _statements_on(body: list[ast.stmt], ordered: list[int]) -> list[ast.stmt]:
+    """The statements of ``body`` (in order, so their last lines ascend) whose last line is at
+    or after one of the ``ordered`` lines: a binary search for each line, not a scan. The
+    caller still checks each one's first line."""
+    found: list[ast.stmt] = []
+    low = 0
+    for line in ordered:
+        high = len(body)
+        while low < high:
+            middle = (low + high) // 2
+            last = body[middle].end_lineno
+            if last is not None and last < line:
+                low = middle + 1
+            else:
+                high = middle
+        if low == len(body):
+            break
+        if not found or found[-1] is not body[low]:
+            found.append(body[low])
+    return found
+
+
 def walk_lines(tree: ast.AST, lines: Iterable[int]) -> Iterator[tuple[ast.AST, Around]]:
     """The nodes of ``tree`` whose lines may include one of ``lines``, each with what surrounds
     it; subtrees that lie wholly elsewhere are not entered. Positions inside f-strings are not
@@ -574,7 +599,15 @@ def walk_lines(tree: ast.AST, lines: Iterable[int]) -> Iterator[tuple[ast.AST, A
             fields = _FIELDS[kind] = tuple(f for f in kind._fields if f not in _LEAF_FIELDS)
         for field_name in fields:
             value = getattr(node, field_name, None)
-            children = value if isinstance(value, list) else (value,)
+            children: Sequence[object]
+            if isinstance(value, list):
+                children = (
+                    _statements_on(value, ordered)
+                    if len(value) > _SEARCHED and isinstance(value[0], ast.stmt)
+                    else value
+                )
+            else:
+                children = (value,)
             for child in children:
                 if not isinstance(child, ast.AST):
                     continue
