@@ -44,6 +44,9 @@ OPTIMIZER_NAMESPACES: tuple[str, ...] = (
 # Functions of those namespaces that return a new optimizer instance.
 OPTIMIZER_FACTORIES: frozenset[str] = frozenset({"get", "deserialize"})
 
+# Class methods that build a new instance of their class (``Adam.from_config(config)``).
+ALTERNATE_CONSTRUCTORS: frozenset[str] = frozenset({"from_config"})
+
 # TF1-style optimizers (``tf.compat.v1.train.AdamOptimizer``): only names ending in "Optimizer".
 V1_TRAIN_NAMESPACES: tuple[str, ...] = (
     "tensorflow.compat.v1.train",
@@ -106,6 +109,9 @@ def _kind_of(qualified: str) -> Kind | None:
     namespace, leaf = _split(qualified)
     if not leaf.isidentifier():
         return None
+    if leaf in ALTERNATE_CONSTRUCTORS:  # builds what its class builds; a factory has none
+        cls = _split(namespace)[1]
+        return None if cls in OPTIMIZER_FACTORIES else _kind_of(namespace)
     if namespace in SCHEDULE_NAMESPACES and leaf[:1].isupper():
         return Kind.SCHEDULE
     if namespace in OPTIMIZER_NAMESPACES:
@@ -145,13 +151,27 @@ class NameTable:
         Every resolution must agree: a name that may be TensorFlow's ``Adam`` or a class of the
         file's own (shadowing it on some path) is not treated as an optimizer.
         """
-        kinds = {
-            Kind.OPTIMIZER if _configured(name, self.extra_optimizers) else _kind_of(name)
-            for name in qualified_names
-        }
+        kinds = {self._kind(name) for name in qualified_names}
         if len(kinds) != 1:
             return None
         return kinds.pop()
+
+    def _kind(self, qualified: str) -> Kind | None:
+        if _configured(qualified, self.extra_optimizers):
+            return Kind.OPTIMIZER
+        namespace, leaf = _split(qualified)
+        if leaf in ALTERNATE_CONSTRUCTORS and _configured(namespace, self.extra_optimizers):
+            return Kind.OPTIMIZER
+        return _kind_of(qualified)
+
+    def is_optimizer_namespace(self, qualified_names: Collection[str]) -> bool:
+        """True when the expression is a namespace of optimizer classes everywhere
+        (``tf.keras.optimizers``, or a configured ``pkg.optim.*``): ``getattr(<it>, name)``
+        is then an optimizer class that only the running program knows."""
+        return bool(qualified_names) and all(
+            name in OPTIMIZER_NAMESPACES or f"{name}.*" in self.extra_optimizers
+            for name in qualified_names
+        )
 
     def is_tracing_decorator(self, qualified_names: Collection[str]) -> bool:
         """True when the expression is ``tf.function`` (or a configured tracer) everywhere."""

@@ -229,9 +229,9 @@ class _Resolver:
                     yield f"{real}.{dotted[len(bound) + 1 :]}"
                     break
 
-    def may_construct(self, dotted: str, prefixes: Sequence[str] = ("",)) -> bool:
-        """Whether a call of ``dotted`` (with ``prefixes``: those of its enclosing scopes) may
-        resolve to an optimizer or a wrapper."""
+    def _meanings(self, dotted: str, prefixes: Sequence[str]) -> set[str]:
+        """Every qualified name LibCST (or the analysis's star-import rule) may give ``dotted``
+        (with ``prefixes``: those of its enclosing scopes)."""
         head = dotted.partition(".")[0]
         candidates = set(self.through_imports(dotted))
         if head == dotted:
@@ -239,7 +239,18 @@ class _Resolver:
         if self.bindable is None or head in self.bindable:
             candidates.update(f"{prefix}.{dotted}" if prefix else dotted for prefix in prefixes)
         candidates.add(f"builtins.{head}")
-        return any(_anchored(self.table, candidate) for candidate in candidates)
+        return candidates
+
+    def may_construct(self, dotted: str, prefixes: Sequence[str] = ("",)) -> bool:
+        """Whether a call of ``dotted`` may resolve to an optimizer or a wrapper."""
+        return any(_anchored(self.table, name) for name in self._meanings(dotted, prefixes))
+
+    def may_be_namespace(self, dotted: str, prefixes: Sequence[str] = ("",)) -> bool:
+        """Whether ``dotted`` may be a namespace of optimizer classes: ``getattr(<it>, name)(...)``
+        then builds an optimizer the analysis reports."""
+        return any(
+            self.table.is_optimizer_namespace((name,)) for name in self._meanings(dotted, prefixes)
+        )
 
 
 # --------------------------------------------------------------------------- stage 2: text
@@ -442,6 +453,30 @@ def _in_doctest(data: bytes, position: int) -> bool:
     return data[start:position].lstrip(b" \t\f").startswith(b">>>")
 
 
+# Before the first part of the namespace: spaces, comments and opening parentheses.
+_OPENING = rb"(?:[ \t\f\r\n(]|\\" + _NEWLINE + rb"|" + _COMMENT + rb")*"
+_DOTTED = rb"(?=(" + _W + rb"+))\1(?:" + _FILLER + rb"\." + _FILLER + rb"(?=(" + _W + rb"+))\2)*"
+_GETATTR = re.compile(rb"getattr" + _FILLER + rb"\(" + _OPENING + _DOTTED)
+
+
+def _getattr_candidates(data: bytes, resolver: _Resolver) -> list[int]:
+    """Offsets of ``getattr(<dotted>, ...`` in the text whose ``<dotted>`` may be a namespace of
+    optimizer classes (``getattr(tf.keras.optimizers, name)(...)``)."""
+    found = []
+    for match in _GETATTR.finditer(data):
+        start = match.start()
+        if start and _IS_WORD[data[start - 1]]:
+            continue
+        spelled = match[0][len(b"getattr") :]
+        if b"#" in spelled:
+            spelled = _STRIP_COMMENTS.sub(b"", spelled)
+        dotted = spelled.translate(None, b" \t\f\r\n\\()")
+        name = dotted.decode("utf-8", "surrogateescape")
+        if resolver.may_be_namespace(name) and not _in_doctest(data, start):
+            found.append(start)
+    return found
+
+
 def _text_candidates(data: bytes, resolver: _Resolver, heads: Iterable[str]) -> list[int]:
     """Offsets of the dotted calls in the text that may resolve to a constructor."""
     found = []
@@ -624,16 +659,28 @@ def walk_lines(tree: ast.AST, lines: Iterable[int]) -> Iterator[tuple[ast.AST, A
                 stack.append((child, inner))
 
 
+def _getattr_target(call: ast.Call) -> str | None:
+    """``X`` in a call ``getattr(X, name)(...)`` when ``X`` is dotted (the analysis reports such
+    a call when ``X`` is a namespace of optimizer classes)."""
+    func = call.func
+    if (
+        isinstance(func, ast.Call)
+        and isinstance(func.func, ast.Name)
+        and func.func.id == "getattr"
+        and len(func.args) == 2
+    ):
+        return dotted_name(func.args[0])
+    return None
+
+
 def _calls_with_prefixes(tree: ast.AST) -> Iterator[tuple[ast.Call, str, tuple[str, ...]]]:
-    """Each call of a dotted callee, the callee, and the qualified-name prefixes of every scope
-    around it."""
+    """Each call, its callee when dotted (else ""), and the qualified-name prefixes of every
+    scope around it."""
     stack: list[tuple[ast.AST, tuple[str, ...]]] = [(tree, ("",))]
     while stack:
         node, prefixes = stack.pop()
         if isinstance(node, ast.Call):
-            dotted = dotted_name(node.func)
-            if dotted is not None:
-                yield node, dotted, prefixes
+            yield node, dotted_name(node.func) or "", prefixes
         inner = _scope_name(node)
         if inner is not None:
             outer = prefixes[-1]
@@ -667,13 +714,21 @@ def _tree_candidates(
         return [
             (call, None)
             for call, dotted, prefixes in _calls_with_prefixes(tree)
-            if resolver.may_construct(dotted, prefixes)
+            if (dotted and resolver.may_construct(dotted, prefixes))
+            or (
+                (target := _getattr_target(call)) is not None
+                and resolver.may_be_namespace(target, prefixes)
+            )
         ]
     resolver = _Resolver(facts, imported, bindable)
     heads = resolver.heads | (facts.roots if bindable is None else bindable)
     verdicts: dict[str, bool] = {}
     found = []
     for call, around in calls:
+        target = _getattr_target(call)
+        if target is not None and resolver.may_be_namespace(target):
+            found.append((call, around))
+            continue
         dotted = dotted_name(call.func)
         if dotted is None:
             continue
@@ -751,6 +806,8 @@ class Prefilter:
             resolver = _Resolver(facts, (item for item, _ in imported), bindable)
             if not resolver.star_modules:  # else any bare name may be a constructor: stage 3
                 calls = _text_candidates(text, resolver, resolver.heads | bindable)
+                if b"getattr" in text:
+                    calls += _getattr_candidates(text, resolver)
                 if not calls:
                     return Verdict.NO_TEXT_CALL
                 useful = {start for item, start in imported if _useful(facts, item)}

@@ -391,6 +391,8 @@ def test_the_name_table_has_not_grown_a_kind_of_name_the_prefilter_ignores() -> 
         "TRACING_DECORATORS",
         "OPTIMIZER_NAMESPACES",
         "OPTIMIZER_FACTORIES",
+        # ``<class>.from_config``: the class's name (so its namespace) is part of the callee's.
+        "ALTERNATE_CONSTRUCTORS",
         "V1_TRAIN_NAMESPACES",
         "V1_WITHOUT_VARIABLES",
         "WRAPPERS",
@@ -597,10 +599,31 @@ _TF = "import tensorflow as tf\nfrom tensorflow.keras.optimizers import Adam\n"
             "@tf.function\ndef step():\n    def inner():\n        return Adam()\n    inner()\n",
             id="nested-def",
         ),
+        pytest.param(
+            "@tf.function\ndef step(name):\n    getattr(tf.keras.optimizers, name)(0.1)\n",
+            id="getattr",
+        ),
+        pytest.param(
+            "from tensorflow.keras import optimizers as O\n@tf.function\ndef step(n):\n"
+            "    getattr(  # which one\n        (O), n)()\n",
+            id="getattr-spelled",
+        ),
+        pytest.param(
+            "@tf.function\ndef step():\n    tf.keras.optimizers.SGD.from_config({})\n",
+            id="from-config",
+        ),
     ],
 )
 def test_possible_sites_are_parsed(source: str) -> None:
     assert Prefilter(names.DEFAULT_NAMES).verdict((_TF + source).encode()) is Verdict.PARSE
+
+
+def test_getattr_of_another_namespace_is_not_a_candidate() -> None:
+    source = "import tensorflow as tf\n@tf.function\ndef step(n):\n"
+    source += "    getattr(tf.keras.layers, n)()\n    x = 'tf.keras.optimizers'\n"
+    assert _verdict(source) is Verdict.NO_TEXT_CALL
+    in_a_string = source + "HELP = 'getattr(tf.keras.optimizers, n)()'\n"
+    assert _verdict(in_a_string) is Verdict.NO_CALL
 
 
 def test_configured_tracers_make_sites() -> None:

@@ -48,6 +48,9 @@ class Construction:
     call: cst.Call
     kind: names.Kind
     owner: Owner
+    # ``getattr(tf.keras.optimizers, name)(...)``: the class is chosen when the program runs,
+    # so the construction is reported, never moved. The namespace, as spelled.
+    chosen_from: str | None = None
 
 
 @dataclass(frozen=True)
@@ -238,6 +241,19 @@ class _Collector(cst.CSTVisitor):
         ):
             self.harmless_withs.add(node)
 
+    def _getattr_namespace(self, func: cst.BaseExpression) -> str | None:
+        """The optimizer namespace ``func`` takes a class from (``getattr(tf.keras.optimizers,
+        name)``, ``getattr`` being the builtin), as spelled; else None."""
+        target = _getattr_target(func)
+        if target is None:
+            return None
+        assert isinstance(func, cst.Call)
+        if self._qualified(func.func) != {"builtins.getattr"}:
+            return None
+        if not self.table.is_optimizer_namespace(self._qualified(target)):
+            return None
+        return _dotted_text(target)
+
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
         self.all_calls.append(node)
@@ -264,6 +280,10 @@ class _Collector(cst.CSTVisitor):
                 target = _traced_argument(node)
                 if target is not None:
                     self.call_forms.append((node, target))
+        elif (namespace := self._getattr_namespace(func)) is not None:
+            self.constructions.append(
+                Construction(node, names.Kind.OPTIMIZER, self.owners[-1], namespace)
+            )
         elif (
             isinstance(func, cst.Call)
             and _is_dotted(func.func)
@@ -273,6 +293,32 @@ class _Collector(cst.CSTVisitor):
             and isinstance(node.args[0].value, cst.Name)
         ):
             self.call_forms.append((node, node.args[0].value))
+
+
+def _dotted_text(expr: cst.BaseExpression) -> str:
+    """``a.b.c`` of a dotted expression, without the spaces, comments and parentheses it may be
+    written with."""
+    parts = []
+    while isinstance(expr, cst.Attribute):
+        parts.append(expr.attr.value)
+        expr = expr.value
+    assert isinstance(expr, cst.Name)
+    parts.append(expr.value)
+    return ".".join(reversed(parts))
+
+
+def _getattr_target(func: cst.BaseExpression) -> cst.BaseExpression | None:
+    """``X`` in ``getattr(X, name)`` (two positional arguments), else None."""
+    if (
+        isinstance(func, cst.Call)
+        and isinstance(func.func, cst.Name)
+        and func.func.value == "getattr"
+        and len(func.args) == 2
+        and all(arg.keyword is None and not arg.star for arg in func.args)
+        and _is_dotted(func.args[0].value)
+    ):
+        return func.args[0].value
+    return None
 
 
 def _catches_import_error(handler: cst.ExceptHandler) -> bool:
@@ -339,6 +385,9 @@ class Facts:
                 if isinstance(access.node, cst.Name):
                     self.accesses_named.setdefault(access.node.value, []).append(access)
         self.construction_calls = {c.call for c in self.collector.constructions}
+        self.chosen_from = {
+            c.call: c.chosen_from for c in self.collector.constructions if c.chosen_from
+        }
         self._is_script: bool | None = None
 
     # ----------------------------------------------------------------- traced functions
@@ -574,6 +623,11 @@ class Facts:
         return isinstance(node, cst.Param) or isinstance(self.parents.get(node), cst.Param)
 
     def label(self, call: cst.Call) -> str:
+        """How a finding names a construction: its callee as written, or, for a class picked with
+        ``getattr``, ``getattr(<namespace>, ...)``."""
+        namespace = self.chosen_from.get(call)
+        if namespace is not None:
+            return f"getattr({namespace}, ...)"
         return self.code(call.func)
 
     # ----------------------------------------------------------------- sites

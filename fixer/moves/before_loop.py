@@ -113,6 +113,8 @@ def plan_before_loop(
     stops it; report the finding with the outcome, and let the gate decide."""
     facts = planner.facts
     call, binding = site.call, site.binding
+    if reason is None:
+        reason = checks.chosen_at_run_time(facts, call)
     if reason is None and chosen is not None:
         reason = checks.blocked_by_context(facts, call, chosen)
     if reason is not None or chosen is None:

@@ -4,6 +4,8 @@ it, and what would make the move change how the program runs.
 Each check reads the facts and the site and returns why the move is refused (a sentence for the
 finding) or None; none of them touches the plan.
 
+- ``chosen_at_run_time``: the class is picked with ``getattr(<optimizers namespace>, name)``, so
+  fixer cannot tell what it builds; reported, never moved.
 - ``blocked_by_context``: a construct between the call and its destination that it cannot leave
   (a comprehension, a ``try`` block, a ``with`` block, a ``strategy.scope()``).
 - ``check_owner``: the function that builds it is defined in a lambda or in a traced function.
@@ -42,6 +44,17 @@ from fixer.findings import Applicability
 
 if TYPE_CHECKING:
     from fixer.moves.hoist import Site
+
+
+def chosen_at_run_time(facts: Facts, call: cst.Call) -> str | None:
+    """A construction whose class ``getattr`` picks from a namespace when the program runs."""
+    namespace = facts.chosen_from.get(call)
+    if namespace is None:
+        return None
+    return (
+        f"the class is taken from `{namespace}` by name when the program runs, which fixer "
+        "cannot resolve; build the optimizer once outside the function and pass it in"
+    )
 
 
 def blocked_by_context(facts: Facts, call: cst.Call, stop: cst.CSTNode) -> str | None:

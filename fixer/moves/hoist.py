@@ -72,7 +72,9 @@ def plan_site(planner: Planner, site: Site) -> None:
     facts = planner.facts
     func = site.func
     moved = [*site.feeders, *([site.bound] if site.bound is not None else [])]
-    reason = checks.blocked_by_context(facts, site.call, func)
+    reason = checks.chosen_at_run_time(facts, site.call) or checks.blocked_by_context(
+        facts, site.call, func
+    )
     if reason is None:
         reason = checks.check_owner(site, planner.traced)
     if reason is None:

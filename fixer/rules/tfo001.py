@@ -18,14 +18,18 @@ spellings in ``hoist_import_tensorflow_as_tf2``, ``hoist_import_tensorflow_unali
 ``hoist_standalone_keras_import``, ``hoist_legacy_keras_package``,
 ``hoist_keras_legacy_optimizer``, ``hoist_keras_experimental_optimizer``,
 ``hoist_compat_v1_train_optimizer``, ``hoist_tensorflow_addons_optimizer``,
-``hoist_optimizers_get_single_quotes``; what moves along in ``hoist_inline_apply_gradients``,
+``hoist_optimizers_get_single_quotes``; rebuilt from a configuration in
+``hoist_tf_optimizer_from_config`` and ``hoist_tf_optimizer_deserialize_config``; a class picked
+with ``getattr`` is reported in ``report_getattr_optimizer_class_in_traced_step``
+(``checks.chosen_at_run_time``); what moves along in ``hoist_inline_apply_gradients``,
 ``hoist_schedule_moves_with_optimizer``, ``hoist_loss_scale_wrapper_one_statement``,
 ``hoist_loss_scale_wrapper_two_statements``; left alone in ``keep_lazy_singleton_attribute``,
 ``keep_lazy_singleton_global``, ``keep_local_class_named_adam``, ``keep_module_level_optimizer``,
 ``keep_optimizer_in_init_build_compile``, ``keep_optimizer_built_in_factory``,
 ``keep_schedule_only_in_traced_function``, ``keep_train_step_outside_keras_model``,
 ``keep_adam_only_in_strings_and_comments``, ``keep_optax_in_jax_jit``,
-``keep_torch_optim_non_tf_function_decorator``, ``keep_fit_compile``.
+``keep_torch_optim_non_tf_function_decorator``, ``keep_fit_compile``,
+``keep_from_config_of_a_layer``, ``keep_getattr_of_a_layer_class``.
 """
 
 from __future__ import annotations
