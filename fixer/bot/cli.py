@@ -84,7 +84,7 @@ def publish(
     ] = "github-actions[bot]",
 ) -> None:
     """Post one review on the pull request whose head the analysis ran on."""
-    from fixer.bot.github import GitHub, Settings
+    from fixer.bot.github import GitHub, Settings, SetupError
     from fixer.bot.http import ApiError
     from fixer.bot.publish import Options, publish
 
@@ -93,7 +93,7 @@ def publish(
     try:
         github = GitHub(Settings.from_environment())
         status = publish(github, data, artifact, options, sys.stdout, sys.stderr)
-    except ApiError as error:
+    except (ApiError, SetupError) as error:
         raise _fail(str(error)) from None
     raise typer.Exit(status)
 
@@ -115,13 +115,13 @@ def autofix(
 ) -> None:
     """Push the safe fixes as one commit, when someone with write access asks."""
     from fixer.bot.autofix import Options, autofix
-    from fixer.bot.github import GitHub, Settings
+    from fixer.bot.github import GitHub, Settings, SetupError
     from fixer.bot.http import ApiError
 
     data = _event(event)
     try:
         github = GitHub(Settings.from_environment())
         status = autofix(github, event_name, data, source, Options(label, bot_login), sys.stderr)
-    except ApiError as error:
+    except (ApiError, SetupError) as error:
         raise _fail(str(error)) from None
     raise typer.Exit(status)

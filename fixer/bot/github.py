@@ -17,6 +17,10 @@ mutation ($input: CreateCommitOnBranchInput!) {
 }"""
 
 
+class SetupError(Exception):
+    """The environment does not say how to reach GitHub; one line."""
+
+
 @dataclass(frozen=True)
 class Settings:
     """Where the API is and who the bot is, from the Actions environment."""
@@ -46,9 +50,9 @@ class GitHub:
 
     def __init__(self, settings: Settings, http: Http | None = None) -> None:
         if not settings.token:
-            raise ApiError("GET", settings.api_url, 0, "no token: set GITHUB_TOKEN")
+            raise SetupError("no token: set GITHUB_TOKEN")
         if settings.repository.count("/") != 1:
-            raise ApiError("GET", settings.api_url, 0, "GITHUB_REPOSITORY is not owner/name")
+            raise SetupError("GITHUB_REPOSITORY is not owner/name")
         self.settings = settings
         self._http = http or Http(settings.token)
         owner, name = settings.repository.split("/")

@@ -13,8 +13,6 @@ from typing import Any
 from fakehub import Pull, git
 from world import (
     BASE,
-    BOT,
-    FORK,
     LEGACY,
     NEW_STEP,
     TRAIN,
@@ -423,6 +421,52 @@ def test_a_branch_that_moved_is_not_overwritten(world: World) -> None:
     assert "refused: the checkout is at" in done.stderr
 
 
-def test_the_repository_names_are_the_fakes(world: World) -> None:
-    assert set(world.fake.repos) == {BASE, FORK}
-    assert BOT == "github-actions[bot]"
+EAGER = """\
+import tensorflow as tf
+
+model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+loss_fn = tf.keras.losses.MeanSquaredError()
+dataset = tf.data.Dataset.from_tensor_slices((tf.ones((8, 2)), tf.ones((8, 1)))).batch(4)
+
+for epoch in range(3):
+    for x, y in dataset:
+        with tf.GradientTape() as tape:
+            loss = loss_fn(y, model(x))
+        grads = tape.gradient(loss, model.trainable_variables)
+        tf.keras.optimizers.Adam(1e-3).apply_gradients(zip(grads, model.trainable_variables))
+"""
+
+
+def test_unsafe_fixes_are_suggested_when_configured_and_labelled(world: World) -> None:
+    pull = world.open_pull(17, {"eager.py": EAGER}, fork=True, branch="eager")
+    results, _, _ = analyze(world, pull)
+    done = publish(world, world.head(pull), results, "--suggest-unsafe")
+    assert done.returncode == 0, done.stderr
+    (comment,) = world.fake.review_comments
+    assert "**Unsafe fix**" in comment["body"]
+    assert "(unsafe: training results change, as intended)" in comment["body"]
+    assert "```suggestion\noptimizer = tf.keras.optimizers.Adam(1e-3)\n" in comment["body"]
+    # Autofix applies safe fixes only: nothing to push.
+    done = autofix(world, pull, comment_event(17, "maintainer"))
+    assert done.returncode == 0
+    assert "fixer has no safe fix to apply" in world.fake.issue_comments[-1]["body"]
+
+
+def test_the_autofix_label_asks_too(world: World) -> None:
+    pull = world.open_pull(18, {"steps.py": NEW_STEP}, fork=False, branch="p18")
+    head = world.head(pull)
+    event = {
+        "action": "labeled",
+        "label": {"name": "fixer: autofix"},
+        "pull_request": {"number": 18},
+        "sender": {"login": "maintainer", "type": "User"},
+    }
+    checkout = world.checkout(pull, "label")
+    env = bot_env(world.fake, event, world.root, GITHUB_EVENT_NAME="pull_request_target")
+    done = fixer_bot(["autofix", "--source", str(checkout)], env, world.root)
+    assert done.returncode == 0, done.stderr
+    assert git(world.base, "rev-parse", f"{world.head(pull)}~1").strip() == head
+    other = dict(event, label={"name": "bug"})
+    env = bot_env(world.fake, other, world.root, GITHUB_EVENT_NAME="pull_request_target")
+    done = fixer_bot(["autofix", "--source", str(checkout)], env, world.root)
+    assert "skipped: not the `fixer: autofix` label being added" in done.stderr
