@@ -10,6 +10,7 @@ fetches from the base repository on disk, upload and download copy one folder.
 from __future__ import annotations
 
 import json
+import shlex
 import shutil
 import subprocess
 import sys
@@ -216,3 +217,40 @@ def test_the_three_workflows_under_act(world: World) -> None:
     assert new_head != head
     assert git(world.fork, "rev-list", "--count", f"{head}..{new_head}").strip() == "1"
     assert read_marker(fake.issue_comments[-1]["body"]) == ("autofix", [head])
+
+
+# ------------------------------------------------------------------ GitLab
+
+GITLAB = ROOT / "docs" / "gitlab" / "fixer.gitlab-ci.yml"
+
+
+def test_the_gitlab_job_is_valid_and_reports_only_the_changed_files(world: World) -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            CHECK_JSONSCHEMA_OFFLINE,
+            "--no-cache",
+            "--builtin-schema",
+            "vendor.gitlab-ci",
+            str(GITLAB),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    (job,) = yaml.safe_load(GITLAB.read_text()).values()
+    (line,) = [s for s in job["script"] if s.startswith("fixer ")]
+    report = job["artifacts"]["reports"]["codequality"]
+    assert job["artifacts"]["when"] == "always"
+
+    pull = world.open_pull(1, {"steps.py": NEW_STEP}, fork=False, branch="mr")
+    checkout = world.checkout(pull)
+    args = shlex.split(line.replace("$CI_MERGE_REQUEST_DIFF_BASE_SHA", world.base_sha()))
+    done = subprocess.run(
+        [sys.executable, "-m", "fixer", *args[1:]], cwd=checkout, capture_output=True, text=True
+    )
+    assert done.returncode == 1, done.stderr
+    issues = json.loads((checkout / report).read_text())
+    # legacy.py has a finding too, but this merge request does not change it.
+    assert [(i["location"]["path"], i["check_name"]) for i in issues] == [("steps.py", "TFO001")]
