@@ -30,6 +30,8 @@ from fixer.bot.markdown import code_block, code_span, inert, marker, read_marker
 from fixer.output.github import command, escape_data
 
 MAX_COMMENTS = 30
+MAX_BODY = 60_000  # GitHub refuses a comment or review body of more than 65,536 characters
+MAX_LISTED = 50  # findings listed in the body per section
 UNSAFE_NOTE = (
     "**Unsafe fix**: it changes how a program that already runs will train (the message says "
     "why); review it before you apply it."
@@ -94,6 +96,9 @@ def _comment(
             parts.append(code_block(fix.diff, "diff"))
     if anchor is None:
         return None
+    if sum(len(part) + 2 for part in parts) > MAX_BODY:
+        parts = [parts[0], "The fix is too large to show here; `fixer --diff` shows it."]
+        anchor = {"line": finding.line}
     body = "\n\n".join(parts) + "\n\n" + marker("finding", [finding.fingerprint])
     return {"path": finding.path, "side": "RIGHT", **anchor, "body": body}
 
@@ -129,7 +134,14 @@ def _line(finding: Finding) -> str:
     return f"- {code_span(finding.path)} line {finding.line}: {_header(finding)}"
 
 
-def review_body(review: Review, head_sha: str) -> str:
+def _listed(findings: list[Finding]) -> str:
+    lines = [_line(f) for f in findings[:MAX_LISTED]]
+    if len(findings) > MAX_LISTED:
+        lines.append(f"- and {len(findings) - MAX_LISTED} more")
+    return "\n".join(lines)
+
+
+def review_body(review: Review, head_sha: str, limit: int = MAX_COMMENTS) -> str:
     total = len(review.comments) + len(review.outside) + len(review.over_limit)
     parts = [
         f"**fixer** found {total} new finding{'s' if total != 1 else ''} at {head_sha[:12]}"
@@ -137,10 +149,10 @@ def review_body(review: Review, head_sha: str) -> str:
     ]
     if review.outside:
         parts.append("Outside the lines this pull request changes:")
-        parts.append("\n".join(_line(f) for f in review.outside))
+        parts.append(_listed(review.outside))
     if review.over_limit:
-        parts.append(f"More than {MAX_COMMENTS} inline comments would be noise; the rest:")
-        parts.append("\n".join(_line(f) for f in review.over_limit))
+        parts.append(f"Past {limit} inline comments, the rest:")
+        parts.append(_listed(review.over_limit))
     parts.append("Run `fixer --diff` on your branch to see every fix.")
     return "\n\n".join(parts) + "\n\n" + marker("review", review.fingerprints)
 
@@ -248,7 +260,8 @@ def _publish(
             )
             github.update_review_comment(comment_id, body)
         if plan:
-            github.create_review(number, run_head, review_body(plan, run_head), plan.comments)
+            body = review_body(plan, run_head, options.max_comments)
+            github.create_review(number, run_head, body, plan.comments)
     except ApiError as error:
         if error.status != 403:
             raise

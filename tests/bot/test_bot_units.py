@@ -3,6 +3,7 @@ artifact's checks, the HTTP client's handling of the token, and the lazy import.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -19,7 +20,7 @@ from fixer.bot.artifact import ArtifactError
 from fixer.bot.http import ApiError, Http
 from fixer.bot.hunks import DiffMap, Hunk, parse_patch
 from fixer.bot.markdown import code_block, code_span, fence, inert, marker, read_marker
-from fixer.bot.publish import UNSAFE_NOTE, Options, plan_review
+from fixer.bot.publish import UNSAFE_NOTE, Options, Review, plan_review, review_body
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 FP = "a" * 64
@@ -319,3 +320,17 @@ def test_publish_without_a_token_is_one_line_and_status_2(tmp_path: Path) -> Non
     )
     assert done.returncode == 2
     assert done.stderr == "fixer bot: error: no token: set GITHUB_TOKEN\n"
+
+
+def test_bodies_stay_under_githubs_limit() -> None:
+    results = _results()
+    big = dataclasses.replace(results.fixes["f.py", 1], replacement="x = 1\n" * 11_000)
+    results = dataclasses.replace(results, fixes={("f.py", 1): big})
+    (comment,) = plan_review(results, DiffMap({"f.py": [Hunk(1, 10)]}), [], Options()).comments
+    assert "The fix is too large to show here" in comment["body"]
+    assert len(comment["body"]) < 65_536 and comment["line"] == 3
+    finding = results.findings[0]
+    many = Review(outside=[finding] * 60, fingerprints=[FP] * 60)
+    body = review_body(many, "1" * 40)
+    assert body.count("- `f.py` line 3") == 50
+    assert "- and 10 more" in body
