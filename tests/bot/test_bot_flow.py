@@ -195,6 +195,21 @@ def test_a_suggestion_spanning_two_hunks_falls_back_to_a_diff_comment(world: Wor
     assert (status, answer["errors"]) == (422, ["start_line must precede the end line."])
 
 
+def test_editing_one_line_of_a_step_comments_the_diff_on_that_line(world: World) -> None:
+    """The fix also inserts above the def, outside the only hunk: no suggestion."""
+    edited = TRAIN.replace(
+        "    optimizer.apply_gradients(", "    tf.keras.optimizers.SGD(0.1).apply_gradients("
+    )
+    pull = world.open_pull(19, {"train.py": edited}, fork=True, branch="one-line")
+    results, annotations, _ = analyze(world, pull)
+    assert annotations.startswith("::error file=train.py,line=18,")
+    assert publish(world, world.head(pull), results).returncode == 0
+    (comment,) = world.fake.review_comments
+    assert (comment["line"], comment["start_line"]) == (18, None)
+    assert "The fix reaches lines outside this pull request's diff:" in comment["body"]
+    assert "+train_step_optimizer = tf.keras.optimizers.SGD(0.1)\n" in comment["body"]
+
+
 def post_review(world: World, number: int, comments: list[Any]) -> tuple[int, Any]:
     body = {
         "commit_id": world.head(world.fake.pulls[number]),
