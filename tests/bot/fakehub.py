@@ -21,10 +21,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from graphql import GraphQLSchema, OperationDefinitionNode, build_schema, parse, validate
+from graphql.execution.values import get_variable_values
 from openapi_core import OpenAPI
 from openapi_core.testing import MockRequest
 
-SPEC = Path(__file__).resolve().parent.parent / "data" / "github" / "api.github.com.bot.json"
+DATA = Path(__file__).resolve().parent.parent / "data" / "github"
+SPEC = DATA / "api.github.com.bot.json"
+GRAPHQL = DATA / "github.bot.graphql"
 _HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@", re.MULTILINE)
 _openapi: OpenAPI | None = None
 
@@ -34,6 +38,32 @@ def openapi() -> OpenAPI:
     if _openapi is None:
         _openapi = OpenAPI.from_dict(json.loads(SPEC.read_text(encoding="utf-8")))
     return _openapi
+
+
+_graphql_schema: GraphQLSchema | None = None
+
+
+def graphql_schema() -> GraphQLSchema:
+    global _graphql_schema
+    if _graphql_schema is None:
+        _graphql_schema = build_schema(GRAPHQL.read_text(encoding="utf-8"))
+    return _graphql_schema
+
+
+def graphql_errors(query: str, variables: Any) -> list[str]:
+    """What GitHub's GraphQL schema says about a document and its variables."""
+    try:
+        document = parse(query)
+    except Exception as error:  # a syntax error, as graphql-core reports it
+        return [str(error)]
+    errors = [e.message for e in validate(graphql_schema(), document)]
+    if errors:
+        return errors
+    (operation,) = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    coerced = get_variable_values(
+        graphql_schema(), operation.variable_definitions or (), variables or {}
+    )
+    return [e.message for e in coerced] if isinstance(coerced, list) else []
 
 
 def git(cwd: Path, *args: str, data: bytes | None = None, env: dict[str, str] | None = None) -> str:
@@ -362,14 +392,20 @@ class FakeGitHub:
             return 200, {"data": None, "errors": [{"type": kind, "message": message}]}, {}
 
         query = payload.get("query", "")
-        if "createCommitOnBranch" not in query or "CreateCommitOnBranchInput!" not in query:
-            self.violations.append(f"graphql: unexpected query {query!r}")
-            return error("unexpected query")
+        problems = graphql_errors(query, payload.get("variables"))
+        if problems:
+            self.violations.append(f"graphql: {problems}")
+            return error("; ".join(problems))
         data = payload["variables"]["input"]
-        expected_keys = {"branch", "expectedHeadOid", "message", "fileChanges"}
-        if not set(data) <= expected_keys | {"clientMutationId"} or "expectedHeadOid" not in data:
-            self.violations.append(f"graphql: input keys {sorted(data)}")
-            return error("invalid input")
+        changes = data.get("fileChanges") or {}
+        paths = [c["path"] for c in changes.get("additions", []) + changes.get("deletions", [])]
+        if len(paths) != len(set(paths)):  # documented on FileChanges
+            return error("paths must be unique across additions and deletions")
+        for addition in changes.get("additions", []):
+            try:  # "RFC 4648 compliant base64, i.e. correct padding is required"
+                base64.b64decode(addition["contents"], validate=True)
+            except ValueError:
+                return error(f"invalid base64 for {addition['path']}")
         repository = data["branch"]["repositoryNameWithOwner"]
         branch = data["branch"]["branchName"]
         pull = next(

@@ -485,3 +485,26 @@ def test_the_autofix_label_asks_too(world: World) -> None:
     env = bot_env(world.fake, other, world.root, GITHUB_EVENT_NAME="pull_request_target")
     done = fixer_bot(["autofix", "--source", str(checkout)], env, world.root)
     assert "skipped: not the `fixer: autofix` label being added" in done.stderr
+
+
+def test_the_fake_checks_the_mutation_against_githubs_graphql_schema(world: World) -> None:
+    """What the fake would answer a mutation without ``expectedHeadOid``, or with a field
+    GitHub's schema does not have."""
+    from fakehub import graphql_errors
+
+    from fixer.bot.github import _CREATE_COMMIT
+
+    good = {
+        "input": {
+            "branch": {"repositoryNameWithOwner": BASE, "branchName": "main"},
+            "expectedHeadOid": "1" * 40,
+            "message": {"headline": "h"},
+            "fileChanges": {"additions": [{"path": "a.py", "contents": "eA=="}]},
+        }
+    }
+    assert graphql_errors(_CREATE_COMMIT, good) == []
+    missing = {"input": {k: v for k, v in good["input"].items() if k != "expectedHeadOid"}}
+    assert "expectedHeadOid" in graphql_errors(_CREATE_COMMIT, missing)[0]
+    wrong = {"input": {**good["input"], "fileChanges": {"added": []}}}
+    assert "added" in graphql_errors(_CREATE_COMMIT, wrong)[0]
+    assert graphql_errors(_CREATE_COMMIT.replace("oid url", "oid sha"), good) != []
