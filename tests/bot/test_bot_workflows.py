@@ -157,6 +157,10 @@ def act(
         str(event_path),
         "-P",
         "ubuntu-latest=-self-hosted",
+        # Host workspaces (each holds the action's virtualenv) go in the test's folder.
+        "--action-cache-path",
+        str(world.root / "act-cache"),
+        "--no-cache-server",
         "-s",
         f"GITHUB_TOKEN={token}",
         "--env",
