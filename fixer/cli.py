@@ -4,7 +4,9 @@ Two commands share the ``fixer`` program: ``fixer [OPTIONS] PATH...`` (check and
 ``fixer rule CODE`` (a rule's documentation). ``fixer rule ...`` is the documentation command
 unless a file or folder named ``rule`` exists here and the words after it are not rule codes;
 ``fixer ./rule`` always means the path. Keeping the check command implicit keeps every existing
-``fixer PATH`` and ``fixer --diff PATH`` invocation working.
+``fixer PATH`` and ``fixer --diff PATH`` invocation working. ``fixer bot analyze|publish|autofix``
+(the pull-request bot, ``fixer.bot.cli``) is imported only when asked for; ``fixer ./bot`` is a
+path.
 """
 
 from __future__ import annotations
@@ -810,10 +812,17 @@ def _is_rule_command(rest: Sequence[str]) -> bool:
     return asks and all(word in takes or _CODE.fullmatch(word) for word in rest)
 
 
+_BOT_WORDS = ("analyze", "publish", "autofix", "--help", "-h")  # fixer.bot.cli.COMMANDS and help
+
+
 def entry(argv: Sequence[str] | None = None) -> None:
     """The ``fixer`` program."""
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] == "rule" and _is_rule_command(args[1:]):
         rule_app(args=args[1:], prog_name="fixer rule")
+    elif args[:1] == ["bot"] and args[1:2] and args[1] in _BOT_WORDS:
+        from fixer.bot.cli import bot_app
+
+        bot_app(args=args[1:], prog_name="fixer bot")
     else:
         app(args=args, prog_name="fixer")

@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fakehub import Server
+from world import World, make_world
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[World]:
+    """Base and fork repositories and the fake GitHub serving them. Every request the bot made
+    must have conformed to GitHub's OpenAPI description."""
+    made = make_world(tmp_path)
+    server = Server(made.fake)
+    try:
+        yield made
+    finally:
+        server.close()
+    assert made.fake.violations == []
