@@ -122,7 +122,7 @@ def fix_source(
         run = _Run(module, path, names, rules, _may_suppress(source))
         fixed_module, fixed = module, source
         if run.plan.changes_anything:
-            fixed_module = apply_plan(module, run.plan)
+            fixed_module = apply_plan(module, run.plan, run.facts.parents)
             fixed = _render(fixed_module, source)
             if fixed != source:
                 _check_parses(fixed)
@@ -297,7 +297,7 @@ class _Run:
         comments = comment_edits(u for u in self.unused if _key(self._unused_diagnostic(u)) in keys)
         if comments:
             subset = replace(subset, comment_edits=comments)
-        return apply_plan(self.module, subset).code
+        return apply_plan(self.module, subset, self.facts.parents).code
 
     def marked(self) -> tuple[Diagnostic, ...]:
         """The findings in force, each fixable one with a :class:`Fix` that says whether this

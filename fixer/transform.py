@@ -2,18 +2,44 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import libcst as cst
 
 from fixer.analysis import Hoisted, MovedStatement, NewInit, Plan, Reference
 
 
-def apply_plan(module: cst.Module, plan: Plan) -> cst.Module:
-    """The module with every move of ``plan`` made; untouched code keeps its bytes."""
+def apply_plan(
+    module: cst.Module, plan: Plan, parents: Mapping[cst.CSTNode, cst.CSTNode] | None = None
+) -> cst.Module:
+    """The module with every move of ``plan`` made; untouched code keeps its bytes.
+
+    With ``parents`` (each node's parent in ``module``), only the nodes the plan touches and
+    the nodes around them are visited: the rest of the tree cannot change."""
     if not plan.changes_anything:
         return module
-    return module.visit(_PlanApplier(plan))
+    return module.visit(
+        _PlanApplier(plan, within=None if parents is None else _around(plan, parents))
+    )
+
+
+def _around(plan: Plan, parents: Mapping[cst.CSTNode, cst.CSTNode]) -> frozenset[cst.CSTNode]:
+    """The nodes ``plan`` edits (or inserts next to), and every node above them."""
+    touched: list[cst.CSTNode] = [
+        *(insertion.anchor for insertion in plan.insertions),
+        *plan.removed_lines,
+        *plan.removed_smalls,
+        *plan.replaced_calls,
+        *plan.references,
+        *plan.comment_edits,
+    ]
+    found: set[cst.CSTNode] = set()
+    for node in touched:
+        current: cst.CSTNode | None = node
+        while current is not None and current not in found:
+            found.add(current)
+            current = parents.get(current)
+    return frozenset(found)
 
 
 def _is_blank(line: cst.EmptyLine) -> bool:
@@ -98,12 +124,30 @@ def _dedented(node: cst.CSTNodeT, amount: int) -> cst.CSTNodeT:
 
 
 class _PlanApplier(cst.CSTTransformer):
-    def __init__(self, plan: Plan, keep: cst.Call | None = None) -> None:
+    def __init__(
+        self,
+        plan: Plan,
+        keep: cst.Call | None = None,
+        within: frozenset[cst.CSTNode] | None = None,
+    ) -> None:
         super().__init__()
         self.plan = plan
         self.keep = keep  # the hoisted call itself, when transforming it for its new place
+        self.within = within  # None: every node; else only these are visited and rebuilt
         self.before = {i.anchor: i for i in plan.insertions if not i.after}
         self.after = {i.anchor: i for i in plan.insertions if i.after}
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if self.within is not None and node not in self.within:
+            return False  # nothing below changes
+        return super().on_visit(node)
+
+    def on_leave(
+        self, original_node: cst.CSTNodeT, updated_node: cst.CSTNodeT
+    ) -> cst.CSTNodeT | cst.RemovalSentinel | cst.FlattenSentinel[cst.CSTNodeT]:
+        if self.within is not None and original_node not in self.within:
+            return updated_node
+        return super().on_leave(original_node, updated_node)
 
     # ------------------------------------------------------------- expressions
 
