@@ -37,6 +37,7 @@ from fixer.files import (
     write_atomic,
 )
 from fixer.findings import Diagnostic
+from fixer.notebooks import cell_diff, is_notebook
 from fixer.output import Emitter, FileReport, RunInfo, make_emitter
 from fixer.report import summary, unified_diff
 from fixer.rulesets import Layer, PerFileIgnore, SelectorError, expand_all
@@ -168,7 +169,9 @@ def main(
     paths: Annotated[
         Optional[list[str]],  # noqa: UP045 - see `version`
         typer.Argument(
-            help="Files or directories (searched for *.py).", metavar="PATH...", show_default=False
+            help="Files or directories (searched for *.py and *.ipynb).",
+            metavar="PATH...",
+            show_default=False,
         ),
     ] = None,
     diff: Annotated[
@@ -304,6 +307,14 @@ def main(
             show_default=False,
         ),
     ] = None,
+    notebooks: Annotated[
+        Optional[bool],  # noqa: UP045 - see `version`
+        typer.Option(
+            "--notebooks/--no-notebooks",
+            help="Check Jupyter notebooks (*.ipynb) too [default: on; config `notebooks`].",
+            show_default=False,
+        ),
+    ] = None,
     include_generated: Annotated[
         bool,
         typer.Option(
@@ -357,6 +368,7 @@ def main(
                 unsafe_fixes=unsafe_fixes,
                 report_unused_ignores=report_unused_ignores,
                 force_exclude=force_exclude,
+                notebooks=notebooks,
             ),
             exclude=tuple(exclude) if exclude else None,
             extend_exclude=tuple(extend_exclude or ()),
@@ -472,6 +484,7 @@ class _Command:
             exclude=exclude,
             extend_exclude=(*config.extend_exclude, *options.extend_exclude),
             root=config.root,
+            notebooks=config.notebooks,
             nested=self._nested,
             governing=self._governing,
         )
@@ -531,6 +544,8 @@ class _Command:
                 and is_excluded(path, self.selection_for(config))
             ):
                 continue
+            if not config.notebooks and is_notebook(item.path.name):
+                continue  # the folder's own configuration leaves notebooks out, or a named one
             yield SourceFile(
                 path, item.explicit, names=config.names(), rules=config.rules_for(path)
             )
@@ -588,7 +603,9 @@ class _Command:
         data = sys.stdin.buffer.read()
         config = self._config_for_file(path)
         shown = options.stdin_filename
-        if config.force_exclude and is_excluded(path, self.selection_for(config)):
+        if (config.force_exclude and is_excluded(path, self.selection_for(config))) or (
+            not config.notebooks and is_notebook(path.name)
+        ):
             return FileOutcome(path, shown, FileResult(shown, (), data, data, parsed=False))
         outcome = process(
             path,
@@ -736,7 +753,10 @@ class _Command:
             stdout.flush()
         elif mode == "diff":
             shown = repository_relative(outcome.path)
-            self._write_stdout(unified_diff(result.source, result.fixed, shown))
+            if is_notebook(outcome.shown):
+                self._write_stdout(cell_diff(result.source, result.fixed, shown))
+            else:
+                self._write_stdout(unified_diff(result.source, result.fixed, shown))
 
     @staticmethod
     def _write_stdout(data: bytes) -> None:

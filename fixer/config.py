@@ -12,6 +12,7 @@ extra-tracers = ["mylab.compile.traced"]
 exclude = ["build", "third_party/"]    # replaces fixer's default exclusions
 extend-exclude = ["*_pb2.py"]          # adds to them
 force-exclude = true                   # exclusions apply to files named explicitly too
+notebooks = true                       # also Jupyter notebooks (*.ipynb); false: .py only
 select = ["TFO"]                       # codes or prefixes in force (default: all)
 ignore = ["TFO003"]                    # codes or prefixes taken away
 unsafe-fixes = false
@@ -49,7 +50,7 @@ LISTS = (
     "extend-safe-fixes",
     "extend-unsafe-fixes",
 )
-FLAGS = ("force-exclude", "unsafe-fixes", "report-unused-ignores")
+FLAGS = ("force-exclude", "unsafe-fixes", "report-unused-ignores", "notebooks")
 TABLES = ("per-file-ignores",)
 KEYS = (*LISTS, *FLAGS, *TABLES)
 CONFIG_FILES = ("fixer.toml", "pyproject.toml")
@@ -68,6 +69,7 @@ class Overrides:
     unsafe_fixes: bool | None = None
     report_unused_ignores: bool | None = None
     force_exclude: bool | None = None
+    notebooks: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,7 @@ class Config:
     per_file_ignores: tuple[PerFileIgnore, ...] = ()
     unsafe_fixes: bool = False
     report_unused_ignores: bool = False
+    notebooks: bool = True  # *.ipynb files are checked (found in folders, or named)
     cli_layer: Layer = field(default_factory=Layer)
 
     def names(self) -> NameTable:
@@ -125,6 +128,7 @@ class Config:
                 overrides.report_unused_ignores, self.report_unused_ignores
             ),
             force_exclude=_either(overrides.force_exclude, self.force_exclude),
+            notebooks=_either(overrides.notebooks, self.notebooks),
         )
 
 
@@ -303,6 +307,7 @@ def load_config(path: Path | None, *, root: Path | None = None) -> Config:
         report_unused_ignores=_flag(
             path, "report-unused-ignores", table.get("report-unused-ignores", False)
         ),
+        notebooks=_flag(path, "notebooks", table.get("notebooks", True)),
     )
 
 

@@ -77,6 +77,7 @@ class Selection:
     extend_exclude: tuple[str, ...] = ()
     root: Path | None = None
     gitignore: bool = True
+    notebooks: bool = True  # also take Jupyter notebooks (``*.ipynb``)
     # The selection a folder's own configuration file defines (None: the folder has none); it
     # governs that folder's subtree, its patterns relative to the folder.
     nested: Callable[[Path], Selection | None] | None = field(default=None, compare=False)
@@ -97,7 +98,8 @@ def discover(paths: Iterable[str], selection: Selection | None = None) -> Discov
     """Files to process, in a stable order: explicit files as given, directories recursed.
 
     A file named explicitly is always processed, whatever its suffix and whatever the exclusion
-    rules say. Inside directories only ``*.py`` files are taken, in sorted order, skipping what
+    rules say. Inside directories only ``*.py`` files (and ``*.ipynb`` notebooks, unless the
+    selection leaves them out) are taken, in sorted order, skipping what
     ``.gitignore`` files (in the walked folders and their parents up to the repository root) and
     ``.git/info/exclude`` ignore, and what the exclusion patterns match. A folder reached twice
     (through a symbolic link, or a loop of them) is walked once, and a file is listed once.
@@ -234,6 +236,9 @@ class _Walker:
         self.selection = selection
         self.seen: set[tuple[int, int]] = set()
 
+    def _wanted(self, name: str) -> bool:
+        return name.endswith(".py") or (self.selection.notebooks and name.endswith(".ipynb"))
+
     def walk(self, top: Path) -> Iterator[Path | PathError]:
         absolute = top.resolve()
         here = self.selection
@@ -297,7 +302,7 @@ class _Walker:
             name = entry.name
             try:
                 is_dir = entry.is_dir()
-                is_file = not is_dir and name.endswith(".py") and entry.is_file()
+                is_file = not is_dir and self._wanted(name) and entry.is_file()
             except OSError:
                 continue
             if not (is_dir or is_file) or (is_dir and name == ".git"):  # .git: never source

@@ -33,6 +33,21 @@ class TextEdit:
     end_line: int
     end_column: int
     content: str
+    cell: int | None = None  # in a notebook: the cell (numbered as CellRef) the lines are in
+
+
+@dataclass(frozen=True)
+class CellRef:
+    """Where a notebook finding is: its cell (1-based, every cell counted, markdown included),
+    the cell's nbformat ``id`` if it has one, and where its range lies in the notebook's own
+    text (the JSON strings of the cell's ``source``), for formats that point into the file."""
+
+    number: int
+    id: str | None
+    file_line: int
+    file_column: int
+    file_end_line: int
+    file_end_column: int
 
 
 @dataclass(frozen=True)
@@ -78,6 +93,15 @@ class Diagnostic:
     # The lines of the flagged code itself (and of its partner finding, for TFO004): a noqa comment
     # applies only there, as in Ruff; fixer's own directive also on the headers.
     own_lines: tuple[int, ...] = field(default=(), compare=False, repr=False)
+    # In a notebook: the cell; ``line`` and ``column`` (and the ends) are then within the cell.
+    cell: CellRef | None = None
+
+    @property
+    def place(self) -> str:
+        """``path:line:col``, or ``path:cell N:line:col`` in a notebook."""
+        if self.cell is not None:
+            return f"{self.path}:cell {self.cell.number}:{self.line}:{self.column}"
+        return f"{self.path}:{self.line}:{self.column}"
 
     @property
     def rule(self) -> Rule:
@@ -93,13 +117,11 @@ class Diagnostic:
         return self.code in CRASH_CODES
 
     def render(self) -> str:
-        """``path:line:col: CODE message``, with error findings unmarked."""
+        """``path:line:col: CODE message`` (``path:cell N:line:col`` in a notebook), with error
+        findings unmarked."""
         if self.is_error:
-            return f"{self.path}:{self.line}:{self.column}: {self.code} {self.message}"
-        return (
-            f"{self.path}:{self.line}:{self.column}: {self.code} "
-            f"[{self.applicability.value}] {self.message}"
-        )
+            return f"{self.place}: {self.code} {self.message}"
+        return f"{self.place}: {self.code} [{self.applicability.value}] {self.message}"
 
 
 class FindingsView:

@@ -11,7 +11,7 @@ import ast
 import os
 import signal
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain, islice
@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from fixer.files import SourceFile, display_path, is_generated, read_bytes
 from fixer.findings import Diagnostic, FindingsView
 from fixer.names import DEFAULT_NAMES, NameTable
+from fixer.notebooks import is_notebook
 from fixer.prefilter import Prefilter, may_hold_suppression
 from fixer.rulesets import DEFAULT_RULES, RuleSet
 
@@ -109,12 +110,18 @@ def process(
             return FileOutcome(path, shown, None, error.strerror or str(error))
     if not explicit and not settings.include_generated and is_generated(data):
         return FileOutcome(path, shown, None, generated=True)
-    if (
-        settings.prefilter
-        and _prefilter(names).verdict(data).skips
-        and not (explicit and _fails_to_compile(data))
-        and not (rules.report_unused_ignores and may_hold_suppression(data))
-    ):
+
+    def ruled_out(code: bytes) -> bool:
+        return (
+            settings.prefilter
+            and _prefilter(names).verdict(code).skips
+            and not (explicit and _fails_to_compile(code))
+            and not (rules.report_unused_ignores and may_hold_suppression(code))
+        )
+
+    if is_notebook(shown):
+        return _notebook(path, shown, data, settings, names, rules, ruled_out)
+    if ruled_out(data):
         return FileOutcome(path, shown, FileResult(shown, (), parsed=False))
     from fixer.engine import fix_source  # LibCST is imported here, and only when needed
 
@@ -133,6 +140,37 @@ def process(
     else:
         slim = FileResult(shown, result.diagnostics, suppressed=result.suppressed)
     return FileOutcome(path, shown, slim)
+
+
+def _notebook(
+    path: Path,
+    shown: str,
+    data: bytes,
+    settings: RunSettings,
+    names: NameTable,
+    rules: RuleSet,
+    ruled_out: Callable[[bytes], bool],
+) -> FileOutcome:
+    """A notebook's outcome: its code cells go through the same pre-filter and engine."""
+    from fixer.notebooks import check
+
+    found = check(
+        data,
+        shown,
+        skip=ruled_out,
+        names=names,
+        unsafe_fixes=settings.unsafe_fixes,
+        rules=rules,
+    )
+    if found.fixed != data:
+        result = FileResult(
+            shown, found.diagnostics, data, found.fixed, suppressed=found.suppressed
+        )
+    else:
+        result = FileResult(
+            shown, found.diagnostics, parsed=found.parsed, suppressed=found.suppressed
+        )
+    return FileOutcome(path, shown, result)
 
 
 def _fails_to_compile(data: bytes) -> bool:

@@ -3,6 +3,9 @@ on the pull request's diff::
 
     ::error file=src/train.py,line=5,col=17,endLine=5,endColumn=60,title=TFO001 ...::message
 
+In a notebook the position is in the ``.ipynb`` file's text (where the pull request's diff shows
+the cell's line) and the message starts with ``cell N, line L, column C:``.
+
 ``error`` for the kinds that make TensorFlow fail and for files that were not checked (a syntax
 error, fixer's own failure, a file that could not be read); ``warning`` for the silent training
 bugs and unused suppression comments. Suppressed findings are not annotated.
@@ -37,7 +40,17 @@ def annotation(path: str, diagnostic: Diagnostic) -> str:
     """The workflow command of one finding in force, or of one error finding."""
     d = diagnostic
     properties: dict[str, str | int] = {"file": path}
-    if d.line >= 1:
+    where = ""
+    if d.cell is not None:  # a notebook: annotate the line of the .ipynb file's text
+        cell = d.cell
+        properties |= {
+            "line": cell.file_line,
+            "col": cell.file_column,
+            "endLine": cell.file_end_line,
+            "endColumn": cell.file_end_column,
+        }
+        where = f"cell {cell.number}, line {d.line}, column {d.column}: "
+    elif d.line >= 1:
         properties |= {
             "line": d.line,
             "col": d.column,
@@ -46,8 +59,8 @@ def annotation(path: str, diagnostic: Diagnostic) -> str:
         }
     properties["title"] = f"{d.code} {d.rule.name}"
     if d.is_error:
-        return command("error", properties, d.message)
-    message = f"[{d.applicability.value}] {d.message}"
+        return command("error", properties, where + d.message)
+    message = f"{where}[{d.applicability.value}] {d.message}"
     return command("error" if d.is_crash else "warning", properties, message)
 
 

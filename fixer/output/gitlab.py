@@ -9,7 +9,9 @@ Each issue::
 Severity: ``critical`` for the kinds that make TensorFlow fail, ``major`` for the silent training
 bugs, ``minor`` for an unused suppression comment, ``blocker`` for a file that was not checked
 (a syntax error, fixer's own failure, or a file that could not be read: ``check_name``
-``read-error``). Suppressed findings are left out.
+``read-error``). Suppressed findings are left out. In a notebook the lines are those of the
+``.ipynb`` file's text and the description names the cell (``TFO001 cell 4, line 3: ...``); the
+fingerprint does not (it stays when cells are added above).
 """
 
 from __future__ import annotations
@@ -87,16 +89,19 @@ def issues(report: FileReport, fingerprints: Fingerprints) -> list[dict[str, Any
         fingerprint = fingerprints(path, READ_ERROR, report.error)
         found.append(_issue(report.error, READ_ERROR, fingerprint, "blocker", path, 1, 1))
     for d in report.diagnostics:
-        begin = max(d.line, 1)
+        begin, end, where = max(d.line, 1), d.end_line, ""
+        if d.cell is not None:  # a notebook: lines of the .ipynb file's text
+            begin, end = d.cell.file_line, d.cell.file_end_line
+            where = f"cell {d.cell.number}, line {d.line}: "
         found.append(
             _issue(
-                f"{d.code} {d.message}",
+                f"{d.code} {where}{d.message}",
                 d.code,
                 fingerprints(path, d.code, d.message),
                 severity(d),
                 path,
                 begin,
-                max(d.end_line, begin),
+                max(end, begin),
             )
         )
     return found

@@ -34,6 +34,7 @@ A finding::
       "fixable": true,                     # applicability is "safe"
       "suppressed": false,                 # a comment suppresses it
       "suppression": null,                 # that comment, e.g. "# noqa: TFO001", or null
+      "cell": 4, "cell_id": "a1b2",        # notebooks only (see below)
       "fix": null | {
         "id": 1,
         "applicability": "safe",           # "safe" or "unsafe"
@@ -48,6 +49,11 @@ then ``line``, ``column`` and ``code`` are null)::
 
     {"path": "src/broken.py", "line": 2, "column": 11, "code": "TFO900", "message": "..."}
 
+- In a notebook (``.ipynb``) a finding, an error and an edit also carry ``"cell"`` (the cell's
+  1-based number, every cell counted, markdown included; a finding also ``"cell_id"``, the
+  cell's nbformat ``id`` or null), and their lines and columns are within that cell's source.
+  An error about the notebook as a whole (invalid JSON) has no ``"cell"``: its position is in
+  the file's text.
 - Lines and columns are 1-based and count Unicode code points of the decoded file; a line ends at
   ``\\n`` (a ``\\r`` before it belongs to its line). Ends are exclusive; an insertion's edit has
   ``start == end``.
@@ -82,11 +88,14 @@ def _point(line: int, column: int) -> dict[str, int]:
 
 
 def _edit_record(edit: TextEdit) -> dict[str, Any]:
-    return {
+    record: dict[str, Any] = {
         "start": _point(edit.start_line, edit.start_column),
         "end": _point(edit.end_line, edit.end_column),
         "content": edit.content,
     }
+    if edit.cell is not None:
+        record["cell"] = edit.cell
+    return record
 
 
 def _fix_record(fix: Fix) -> dict[str, Any]:
@@ -100,7 +109,7 @@ def _fix_record(fix: Fix) -> dict[str, Any]:
 
 def finding_record(diagnostic: Diagnostic) -> dict[str, Any]:
     """One finding (in force or suppressed) as the JSON formats write it."""
-    return {
+    record: dict[str, Any] = {
         "path": diagnostic.path,
         "line": diagnostic.line,
         "column": diagnostic.column,
@@ -115,16 +124,23 @@ def finding_record(diagnostic: Diagnostic) -> dict[str, Any]:
         "suppression": diagnostic.suppressed_by,
         "fix": None if diagnostic.fix is None else _fix_record(diagnostic.fix),
     }
+    if diagnostic.cell is not None:
+        record["cell"] = diagnostic.cell.number
+        record["cell_id"] = diagnostic.cell.id
+    return record
 
 
 def _error_record(diagnostic: Diagnostic) -> dict[str, Any]:
-    return {
+    record: dict[str, Any] = {
         "path": diagnostic.path,
         "line": diagnostic.line,
         "column": diagnostic.column,
         "code": diagnostic.code,
         "message": diagnostic.message,
     }
+    if diagnostic.cell is not None:
+        record["cell"] = diagnostic.cell.number
+    return record
 
 
 def file_record(report: FileReport) -> dict[str, Any]:

@@ -7,6 +7,13 @@ fingerprint). Files that were not checked (a syntax error, fixer's own failure, 
 not be read) are ``toolExecutionNotifications`` of the invocation, which is then not successful.
 Columns count Unicode code points (``columnKind``); paths are relative to ``%SRCROOT%``, the
 directory fixer ran in, unless they were given as absolute paths.
+
+In a notebook a result's region is in the ``.ipynb`` file's text: the JSON string literals of the
+cell's source lines, from the flagged character to the end of the range (so a viewer that shows
+the raw file highlights the right line); the location's ``properties`` carry ``cell`` (1-based),
+``cellId`` and the position within the cell (``cellLine``, ``cellColumn``, ``cellEndLine``,
+``cellEndColumn``). A notebook's fixes are not given as ``fixes`` (their edits are to cell text,
+not to the JSON text); ``fixer --write`` makes them.
 """
 
 from __future__ import annotations
@@ -89,6 +96,24 @@ def _region(line: int, column: int, end_line: int, end_column: int) -> dict[str,
 def _location(path: str, diagnostic: Diagnostic) -> dict[str, Any]:
     physical: dict[str, Any] = {"artifactLocation": artifact_location(path)}
     d = diagnostic
+    if d.cell is not None:
+        # A notebook: the region is in the .ipynb file's own text (the JSON strings of the
+        # cell's source), which is what a SARIF viewer shows; the cell and the position in
+        # it are properties of the location.
+        cell = d.cell
+        physical["region"] = _region(
+            cell.file_line, cell.file_column, cell.file_end_line, cell.file_end_column
+        )
+        properties: dict[str, Any] = {
+            "cell": cell.number,
+            "cellLine": d.line,
+            "cellColumn": d.column,
+            "cellEndLine": d.end_line or d.line,
+            "cellEndColumn": d.end_column or d.column,
+        }
+        if cell.id is not None:
+            properties["cellId"] = cell.id
+        return {"physicalLocation": physical, "properties": properties}
     if d.line >= 1:
         physical["region"] = _region(
             d.line, d.column, d.end_line or d.line, d.end_column or d.column
@@ -130,7 +155,7 @@ def result(path: str, diagnostic: Diagnostic, fingerprint: str) -> dict[str, Any
         "locations": [_location(path, d)],
         "partialFingerprints": {FINGERPRINT: fingerprint},
     }
-    if d.fix is not None and d.fix.edits:
+    if d.fix is not None and d.fix.edits and d.cell is None:  # a notebook's are not in JSON text
         item["fixes"] = [_fix(path, d, d.fix)]
     if d.suppressed_by is not None:
         item["suppressions"] = [{"kind": "inSource", "justification": d.suppressed_by}]
