@@ -105,11 +105,18 @@ def results_document(
             continue
         path = finding["path"]
         fix = finding["fix"]
+        line, end_line = finding["line"], finding["end_line"]
+        if "cell" in finding:
+            # A notebook: the review points at the lines of the .ipynb text that hold the
+            # finding; its fix is edits of a cell's source, which a suggestion on the file's
+            # JSON cannot show, so it is left to --diff, --write and the autofix.
+            line, end_line = finding["file_line"], finding["file_end_line"]
+            fix = None
         findings.append(
             {
                 "path": path,
-                "line": finding["line"],
-                "end_line": finding["end_line"],
+                "line": line,
+                "end_line": end_line,
                 "code": finding["code"],
                 "name": finding["name"],
                 "message": finding["message"],

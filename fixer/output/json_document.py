@@ -34,7 +34,8 @@ A finding::
       "fixable": true,                     # applicability is "safe"
       "suppressed": false,                 # a comment suppresses it
       "suppression": null,                 # that comment, e.g. "# noqa: TFO001", or null
-      "cell": 4, "cell_id": "a1b2",        # notebooks only (see below)
+      "cell": 4, "cell_id": "a1b2",        # notebooks only (see below), with
+      "file_line": 57, "file_end_line": 57,  # the lines of the .ipynb text the finding is on
       "fix": null | {
         "id": 1,
         "applicability": "safe",           # "safe" or "unsafe"
@@ -51,7 +52,8 @@ then ``line``, ``column`` and ``code`` are null)::
 
 - In a notebook (``.ipynb``) a finding, an error and an edit also carry ``"cell"`` (the cell's
   1-based number, every cell counted, markdown included; a finding also ``"cell_id"``, the
-  cell's nbformat ``id`` or null), and their lines and columns are within that cell's source.
+  cell's nbformat ``id`` or null, and ``"file_line"``/``"file_end_line"``, the lines of the
+  notebook's own text that hold it), and their lines and columns are within that cell's source.
   An error about the notebook as a whole (invalid JSON) has no ``"cell"``: its position is in
   the file's text.
 - Lines and columns are 1-based and count Unicode code points of the decoded file; a line ends at
@@ -127,6 +129,8 @@ def finding_record(diagnostic: Diagnostic) -> dict[str, Any]:
     if diagnostic.cell is not None:
         record["cell"] = diagnostic.cell.number
         record["cell_id"] = diagnostic.cell.id
+        record["file_line"] = diagnostic.cell.file_line
+        record["file_end_line"] = diagnostic.cell.file_end_line
     return record
 
 

@@ -334,3 +334,32 @@ def test_bodies_stay_under_githubs_limit() -> None:
     body = review_body(many, "1" * 40)
     assert body.count("- `f.py` line 3") == 50
     assert "- and 10 more" in body
+
+
+def test_a_notebook_finding_points_at_the_notebook_text_and_suggests_nothing(
+    tmp_path: Path,
+) -> None:
+    """In a notebook the review comments on the ``.ipynb`` line that holds the optimizer; its fix
+    edits a cell's source, which a suggestion on the file's JSON cannot show."""
+    import json
+    import subprocess
+    import sys
+
+    from notebook_samples import jupyter
+
+    from fixer.bot.analyze import results_document
+
+    notebook = tmp_path / "train.ipynb"
+    notebook.write_bytes(jupyter())
+    report_path = tmp_path / "fixer.json"
+    subprocess.run(
+        [sys.executable, "-m", "fixer", "--format", "json", "-o", str(report_path), "train.ipynb"],
+        cwd=tmp_path,
+        check=False,
+    )
+    report = json.loads(report_path.read_text())
+    document = results_document(tmp_path, "0" * 40, report, "", 1)
+    (finding,) = document["findings"]
+    assert finding["fix"] is None and document["fixes"] == []
+    held = notebook.read_text().splitlines()[finding["line"] - 1]
+    assert "tf.keras.optimizers" in held, held
