@@ -18,6 +18,7 @@ import base64
 import csv
 import hashlib
 import io
+import json
 import os
 import re
 import shutil
@@ -410,3 +411,28 @@ def test_fix_hook_rewrites_the_included_file_and_not_the_excluded_one(
     assert "- files were modified by this hook" in proc.stdout
     assert (root / "src" / "train.py").read_bytes() == FIXABLE_FIXED
     assert (root / "vendored" / "train.py").read_bytes() == FIXABLE
+
+
+def test_fix_hook_rewrites_a_staged_notebook_in_its_own_layout(
+    hooks: HookRepository, tmp_path: Path
+) -> None:
+    """pre-commit names notebooks to the hooks (`types_or: [python, jupyter]`): the fix hook
+    rewrites the staged notebook's edited cell only, and the result commits."""
+    from notebook_samples import colab
+
+    root = new_project(tmp_path / "project", hooks.config("fixer", "fixer-fix"), hooks.env)
+    original = colab()
+    stage(root, {"train.ipynb": original}, hooks.env)
+    proc = commit(root, hooks.env)
+    assert proc.returncode == 1, proc.stdout
+    assert status_line(proc.stdout, "fixer").endswith("Failed")
+    assert "train.ipynb:cell 5:3:17: TFO001" in proc.stdout, proc.stdout
+    assert "- files were modified by this hook" in proc.stdout
+    fixed = (root / "train.ipynb").read_bytes()
+    assert fixed != original
+    assert json.loads(fixed)["metadata"] == json.loads(original)["metadata"]
+
+    git("add", "train.ipynb", cwd=root, env=hooks.env)
+    again = commit(root, hooks.env)
+    assert again.returncode == 0, again.stdout
+    assert commits(root, hooks.env) == 2
