@@ -18,7 +18,8 @@ spellings in ``hoist_import_tensorflow_as_tf2``, ``hoist_import_tensorflow_unali
 ``hoist_standalone_keras_import``, ``hoist_legacy_keras_package``,
 ``hoist_keras_legacy_optimizer``, ``hoist_keras_experimental_optimizer``,
 ``hoist_compat_v1_train_optimizer``, ``hoist_tensorflow_addons_optimizer``,
-``hoist_optimizers_get_single_quotes``; rebuilt from a configuration in
+``hoist_optimizers_get_single_quotes``, ``hoist_tf_keras_module_alias``,
+``hoist_tf_compat_v2_alias``, ``hoist_tf_tab_indented_step``; rebuilt from a configuration in
 ``hoist_tf_optimizer_from_config`` and ``hoist_tf_optimizer_deserialize_config``; a class picked
 with ``getattr`` is reported in ``report_getattr_optimizer_class_in_traced_step``
 (``checks.chosen_at_run_time``); what moves along in ``hoist_inline_apply_gradients``,
