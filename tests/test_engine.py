@@ -403,17 +403,20 @@ def test_project_names_from_configuration() -> None:
 
 
 def test_inline_name_is_not_captured_by_a_parameter_of_the_step() -> None:
-    fixed, findings = _fix(
-        """\
+    source = """\
         import tensorflow as tf
         @tf.function
         def train_step(grads, variables, optimizer="sgd"):
             tf.keras.optimizers.SGD(0.1).apply_gradients(zip(grads, variables))
             return optimizer
         """
-    )
-    assert "as `train_step_optimizer`" in findings[0]
-    assert "    train_step_optimizer.apply_gradients(zip(grads, variables))\n" in fixed
+    # The step trains its parameter ``variables``: one optimizer would serve every caller's
+    # variables, so the fix is unsafe (applied on request).
+    result = fix_source(textwrap.dedent(source), "t.py", unsafe_fixes=True)
+    (finding,) = [d.render() for d in result.diagnostics]
+    assert "as `train_step_optimizer`" in finding
+    assert "it trains `variables`, a parameter of `train_step`" in finding
+    assert "    train_step_optimizer.apply_gradients(zip(grads, variables))\n" in result.fixed
 
 
 def test_a_name_deleted_in_the_step_blocks_the_move() -> None:

@@ -746,8 +746,9 @@ class Facts:
         return None
 
     def updated_variables(self, update: cst.Call) -> list[str]:
-        """Names of what an update trains: ``model`` in ``model.trainable_variables``, and the
-        names in ``var_list=`` or in the variables half of ``zip(grads, [w, b])``."""
+        """Names of what an update trains: ``model`` in ``model.trainable_variables``, the names
+        in ``var_list=`` or in the variables half of ``zip(grads, [w, b])``, and whatever the
+        argument that names the variables leads to (:meth:`_variable_roots`)."""
         found: list[str] = []
         for node in nodes_in(update, cst.Attribute):
             if node.attr.value in _VARIABLE_ATTRIBUTES:
@@ -764,7 +765,59 @@ class Facts:
             container = self.parents.get(parent) if isinstance(parent, cst.Element) else None
             if isinstance(container, cst.List):
                 found.append(name.value)
-        return found
+        trained = _trained_argument(update)
+        if trained is not None:
+            found.extend(self._variable_roots(trained, depth=0))
+        return list(dict.fromkeys(found))
+
+    def _variable_roots(self, expr: cst.BaseExpression, depth: int) -> list[str]:
+        """The names whose values hold the variables ``expr`` denotes: ``w`` in ``[(g, w)]``,
+        ``model`` in ``model.trainable_weights``, ``self`` in ``self.w``, and through a local
+        name bound once to such an expression (``variables = [w, b]``, ``grads_and_vars =
+        zip(grads, variables)``, ``opt.compute_gradients(loss, var_list=...)``); a name bound
+        otherwise stands for itself."""
+        if depth > 4:
+            return []
+        if isinstance(expr, cst.Call):
+            callee = expr.func
+            positional = [a.value for a in expr.args if a.keyword is None and not a.star]
+            if isinstance(callee, cst.Name) and callee.value == "zip" and len(positional) == 2:
+                return self._variable_roots(positional[1], depth + 1)
+            if isinstance(callee, cst.Attribute) and callee.attr.value == "compute_gradients":
+                var_list = _argument(expr, 1, "var_list")
+                return [] if var_list is None else self._variable_roots(var_list, depth + 1)
+            return []
+        if isinstance(expr, (cst.List, cst.Tuple)):
+            found: list[str] = []
+            for element in expr.elements:
+                value = element.value
+                if isinstance(value, cst.Tuple) and len(value.elements) == 2:
+                    value = value.elements[1].value  # (gradient, variable)
+                found.extend(self._variable_roots(value, depth + 1))
+            return found
+        root = root_name(expr)
+        if root is None:
+            return []
+        if root is not expr:
+            return [root.value]  # model.trainable_variables, self.w, layer.kernel
+        bound = self._bound_once(root)
+        if bound is None:
+            return [root.value]
+        return self._variable_roots(bound, depth + 1) or [root.value]
+
+    def _bound_once(self, name: cst.Name) -> cst.BaseExpression | None:
+        """The value of the one ``name = <value>`` statement a read of ``name`` refers to."""
+        access = self.access_of.get(name)
+        if access is None or len(access.referents) != 1:
+            return None
+        (referent,) = access.referents
+        if not isinstance(referent, Assignment):
+            return None
+        target = self.parents.get(referent.node)
+        assign = self.parents.get(target) if isinstance(target, cst.AssignTarget) else None
+        if not isinstance(assign, cst.Assign) or len(assign.targets) != 1:
+            return None
+        return assign.value
 
     def assigned_in(self, name: str, scope: Scope, loop: Loop) -> bool:
         """Whether ``name`` of ``scope`` is bound somewhere in ``loop``."""
@@ -796,6 +849,34 @@ def nodes_in(
 def names_in(node: cst.CSTNode) -> Iterator[cst.Name]:
     """Every ``Name`` below ``node`` (attribute names and keywords are filtered by scope later)."""
     return nodes_in(node, cst.Name)
+
+
+def _argument(call: cst.Call, position: int, keyword: str) -> cst.BaseExpression | None:
+    """The argument of ``call`` at ``position`` (0-based, positional) or named ``keyword``."""
+    positional = [a.value for a in call.args if a.keyword is None and not a.star]
+    if len(positional) > position:
+        return positional[position]
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == keyword:
+            return arg.value
+    return None
+
+
+# What each update method trains: the argument's position and keyword.
+_TRAINED_ARGUMENT = {
+    "apply_gradients": (0, "grads_and_vars"),
+    "minimize": (1, "var_list"),
+    "apply": (1, "trainable_variables"),
+}
+
+
+def _trained_argument(update: cst.Call) -> cst.BaseExpression | None:
+    """The argument of an update that names what it trains."""
+    func = update.func
+    if not isinstance(func, cst.Attribute) or func.attr.value not in _TRAINED_ARGUMENT:
+        return None
+    position, keyword = _TRAINED_ARGUMENT[func.attr.value]
+    return _argument(update, position, keyword)
 
 
 def root_name(expr: cst.BaseExpression) -> cst.Name | None:

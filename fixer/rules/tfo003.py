@@ -3,10 +3,21 @@
 Detection: :mod:`fixer.rules.loops`, shared with TFO002 (``detect`` there reports TFO003 when
 the loop applies the optimizer itself); the move: :mod:`fixer.moves.before_loop`.
 
+What the update trains is read from every spelling of it (``Facts.updated_variables``):
+``apply_gradients([(grad, w)])``, ``zip(grads, variables)`` with ``variables`` a list built
+before, ``compute_gradients(..., var_list=...)`` then ``apply_gradients(grads_and_vars)``,
+``minimize(loss, [w])`` and ``var_list=``, and Keras 3's ``apply(grads, variables)``.
+
 Fixtures: ``report_eager_loop_rebuilds_optimizer_every_step``,
+``report_eager_loop_apply_gradients_list_of_pairs``,
+``report_eager_loop_zip_with_a_list_built_before``,
+``report_eager_loop_minimize_var_list_positional``,
+``report_eager_loop_keras3_apply_variables_named_before``,
+``report_eager_loop_compute_gradients_then_apply``,
 ``hoist_unused_suppressions_removed``; left alone in
-``keep_trial_loop_builds_model_and_optimizer`` and
-``keep_trial_loop_new_optimizer_inside_steps_of_fresh_model``.
+``keep_trial_loop_builds_model_and_optimizer``,
+``keep_trial_loop_new_optimizer_inside_steps_of_fresh_model`` and
+``keep_eager_loop_new_variable_each_iteration``.
 """
 
 from __future__ import annotations
