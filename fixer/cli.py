@@ -32,12 +32,12 @@ from fixer.files import (
     SourceFile,
     in_shard,
     is_excluded,
+    is_notebook,
     iter_discover,
     repository_relative,
     write_atomic,
 )
 from fixer.findings import Diagnostic
-from fixer.notebooks import cell_diff, is_notebook
 from fixer.output import Emitter, FileReport, RunInfo, make_emitter
 from fixer.report import summary, unified_diff
 from fixer.rulesets import Layer, PerFileIgnore, SelectorError, expand_all
@@ -754,6 +754,8 @@ class _Command:
         elif mode == "diff":
             shown = repository_relative(outcome.path)
             if is_notebook(outcome.shown):
+                from fixer.notebooks import cell_diff  # imported only when a notebook changed
+
                 self._write_stdout(cell_diff(result.source, result.fixed, shown))
             else:
                 self._write_stdout(unified_diff(result.source, result.fixed, shown))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import warnings
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import AnyStr, Generic
@@ -14,7 +13,7 @@ from fixer import edits as text
 from fixer.analysis import Decision, Facts, SiteKey, plan, prepare
 from fixer.findings import Applicability, Diagnostic, FindingsView, Fix, TextEdit
 from fixer.names import DEFAULT_NAMES, NameTable
-from fixer.prefilter import may_hold_suppression
+from fixer.prefilter import may_hold_suppression, parse_quietly
 from fixer.rules import INTERNAL_ERROR, SYNTAX_ERROR, UNUSED_SUPPRESSION
 from fixer.rulesets import DEFAULT_RULES, RuleSet
 from fixer.suppressions import Directive, Unused, comment_edits, find_directives, unused
@@ -150,11 +149,7 @@ def _check_parses(fixed: str | bytes) -> None:
     """Raise ``ParserSyntaxError`` if the fixed source does not parse. Python's own parser
     answers first (it is several times faster); only what it rejects is handed to LibCST, so a
     file LibCST accepts and CPython does not is judged as before."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # SyntaxWarning for invalid escapes, and kin
-            ast.parse(fixed)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    if parse_quietly(fixed) is None:
         cst.parse_module(fixed)
 
 

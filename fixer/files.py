@@ -41,6 +41,13 @@ GENERATED_MARKER = b"@generated"
 GENERATED_LINES = 10
 _FIRST_LINES = re.compile(rb"(?:[^\r\n]*(?:\r\n?|\n)){0,%d}[^\r\n]*" % (GENERATED_LINES - 1))
 
+NOTEBOOK_SUFFIX = ".ipynb"
+
+
+def is_notebook(name: str) -> bool:
+    """Whether a file (by its name) is a Jupyter notebook: :mod:`fixer.notebooks` reads it."""
+    return name.endswith(NOTEBOOK_SUFFIX)
+
 
 @dataclass(frozen=True)
 class PathError:
@@ -237,7 +244,7 @@ class _Walker:
         self.seen: set[tuple[int, int]] = set()
 
     def _wanted(self, name: str) -> bool:
-        return name.endswith(".py") or (self.selection.notebooks and name.endswith(".ipynb"))
+        return name.endswith(".py") or (self.selection.notebooks and is_notebook(name))
 
     def walk(self, top: Path) -> Iterator[Path | PathError]:
         absolute = top.resolve()

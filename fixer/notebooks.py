@@ -27,8 +27,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from fixer.findings import Applicability, CellRef, Diagnostic, Fix, TextEdit
+from fixer.prefilter import parse_quietly
 
-SUFFIX = ".ipynb"
 SYNTAX_ERROR_CODE = "TFO900"
 SEPARATOR = "pass\n"  # between two cells of the joined module
 # Cell magics whose body is Python, run by IPython: such a cell is checked, its first line masked.
@@ -47,10 +47,6 @@ _NON_ASCII_ESCAPE = re.compile(
     r"\\u(?:00[89a-fA-F][0-9a-fA-F]|0[1-9a-fA-F][0-9a-fA-F]{2}|[1-9a-fA-F][0-9a-fA-F]{3})"
 )
 _LINE_REFERENCE = re.compile(r"\bline (\d+)")
-
-
-def is_notebook(path: str) -> bool:
-    return path.endswith(SUFFIX)
 
 
 class NotebookError(Exception):
@@ -731,16 +727,7 @@ class _Mapper:
 
 
 def _parses(text: str) -> bool:
-    import ast
-    import warnings
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return False
-    return True
+    return parse_quietly(text) is not None
 
 
 def _raw_offset(text: str, literal: _Span, decoded: int) -> int:

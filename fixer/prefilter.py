@@ -187,6 +187,31 @@ def _useful(facts: _Facts, item: ImportedName) -> list[tuple[str, str]]:
     ]
 
 
+def meanings(
+    dotted: str,
+    groups: Iterable[Sequence[tuple[str, str]]],
+    prefixes: Iterable[str] = ("",),
+    bindable: frozenset[str] | None = None,
+) -> set[str]:
+    """Every qualified name LibCST may give ``dotted``: through each import (``groups``: the
+    (bound prefix, real name) pairs of one imported name, longest first), as a local of each
+    enclosing scope (``prefixes``; only when the head is in ``bindable``, if given), and as a
+    builtin."""
+    head = dotted.partition(".")[0]
+    found = {f"builtins.{head}"}
+    for group in groups:
+        for bound, real in group:
+            if dotted == bound:
+                found.add(real)
+                break
+            if dotted.startswith(bound) and dotted[len(bound)] == ".":
+                found.add(f"{real}.{dotted[len(bound) + 1 :]}")
+                break
+    if bindable is None or head in bindable:
+        found.update(f"{prefix}.{dotted}" if prefix else dotted for prefix in prefixes)
+    return found
+
+
 class _Resolver:
     """The qualified names a dotted callee may have, computed as LibCST computes them."""
 
@@ -219,27 +244,11 @@ class _Resolver:
         )
         self.heads = frozenset(bound.split(".")[0] for group in self.groups for bound, _ in group)
 
-    def through_imports(self, dotted: str) -> Iterator[str]:
-        for group in self.groups:
-            for bound, real in group:
-                if dotted == bound:
-                    yield real
-                    break
-                if dotted.startswith(bound) and dotted[len(bound)] == ".":
-                    yield f"{real}.{dotted[len(bound) + 1 :]}"
-                    break
-
     def _meanings(self, dotted: str, prefixes: Sequence[str]) -> set[str]:
-        """Every qualified name LibCST (or the analysis's star-import rule) may give ``dotted``
-        (with ``prefixes``: those of its enclosing scopes)."""
-        head = dotted.partition(".")[0]
-        candidates = set(self.through_imports(dotted))
-        if head == dotted:
-            candidates.update(f"{module}.{dotted}" for module in self.star_modules)
-        if self.bindable is None or head in self.bindable:
-            candidates.update(f"{prefix}.{dotted}" if prefix else dotted for prefix in prefixes)
-        candidates.add(f"builtins.{head}")
-        return candidates
+        found = meanings(dotted, self.groups, prefixes, bindable=self.bindable)
+        if "." not in dotted:  # the analysis's own reading of ``import *`` (LibCST has none)
+            found.update(f"{module}.{dotted}" for module in self.star_modules)
+        return found
 
     def may_construct(self, dotted: str, prefixes: Sequence[str] = ("",)) -> bool:
         """Whether a call of ``dotted`` may resolve to an optimizer or a wrapper."""
@@ -285,7 +294,7 @@ def _chain(head: str) -> re.Pattern[bytes]:
     return re.compile(re.escape(head.encode()) + rb"(?![\w\x80-\xff])" + _CHAIN_TAIL)
 
 
-def _word_at(data: bytes, start: int, word: bytes) -> bool:
+def word_at(data: bytes, start: int, word: bytes) -> bool:
     """Whether ``word`` is spelled as a whole word from ``start``."""
     end = start + len(word)
     return (
@@ -326,10 +335,17 @@ def _logical_line_start(data: bytes, position: int) -> int:
     return 0
 
 
-def _line_of(data: bytes, position: int) -> int:
-    """The 1-based line number of ``position``, counting line ends as Python does."""
-    crlf = data.count(b"\r\n", 0, position)
-    return 1 + data.count(b"\n", 0, position) + data.count(b"\r", 0, position) - crlf
+def line_numbers(data: bytes, offsets: Iterable[int]) -> set[int]:
+    """The 1-based lines of ascending ``offsets`` (none inside a CR LF), counting line ends as
+    Python does; each stretch of the text is counted once."""
+    found = set()
+    line, position = 1, 0
+    for offset in offsets:
+        crlf = data.count(b"\r\n", position, offset)
+        line += data.count(b"\n", position, offset) + data.count(b"\r", position, offset) - crlf
+        position = offset
+        found.add(line)
+    return found
 
 
 @lru_cache(maxsize=256)
@@ -361,18 +377,16 @@ def _root_uses(data: bytes, roots: Iterable[str]) -> _RootUses:
                 continue  # inside a longer name, or an attribute is taken of it
             before = _skip_space_back(data, start)
             if before != start and (
-                _word_at(data, before - 5, b"class") or _word_at(data, before - 3, b"def")
+                word_at(data, before - 5, b"class") or word_at(data, before - 3, b"def")
             ):
                 return _RootUses(True, frozenset())
             if root in bindable or (before and data[before - 1] == 0x2E):
                 continue
-            if before != start and _word_at(data, before - 6, b"import"):
+            if before != start and word_at(data, before - 6, b"import"):
                 continue
             after = _SPACES.match(data, end)
             assert after is not None  # matches the empty string
-            if data[after.end() : after.end() + 1] == b"." or _word_at(
-                data, after.end(), b"import"
-            ):
+            if data[after.end() : after.end() + 1] == b"." or word_at(data, after.end(), b"import"):
                 continue
             bindable.add(root)
     return _RootUses(False, frozenset(bindable))
@@ -407,7 +421,7 @@ def text_imports(
         # x \`` above an ``import`` line).
         modules_read: list[str] = []
         keyword = line.rfind(b"from")
-        while keyword != -1 and not _word_at(line, keyword, b"from"):
+        while keyword != -1 and not word_at(line, keyword, b"from"):
             keyword = line.rfind(b"from", 0, keyword)
         spelled = b""
         if keyword != -1:
@@ -559,23 +573,13 @@ _SURROUNDING = frozenset({*_FUNCTION_DEFS, ast.ClassDef, ast.Lambda, *_COMPREHEN
 
 def _inner(node: ast.AST, around: Around) -> Around:
     """What surrounds the children of ``node``."""
-    outer = around.prefixes[-1]
-    if isinstance(node, _FUNCTION_DEFS):
-        scope = f"{outer}.{node.name}.<locals>" if outer else f"{node.name}.<locals>"
-        return Around(around.in_loop, (*around.defs, node.name), (*around.prefixes, scope))
-    if isinstance(node, ast.ClassDef):
-        scope = f"{outer}.{node.name}" if outer else node.name
-        return Around(around.in_loop, around.defs, (*around.prefixes, scope), True)
-    scope_name = (
-        "<locals>"
-        if isinstance(node, ast.Lambda)
-        else "<comprehension>"
-        if isinstance(node, _COMPREHENSIONS)
-        else None
-    )
-    if scope_name is not None:
-        scope = f"{outer}.{scope_name}" if outer else scope_name
-        return Around(around.in_loop, around.defs, (*around.prefixes, scope))
+    scope = _scope_name(node)
+    if scope is not None:
+        outer = around.prefixes[-1]
+        prefixes = (*around.prefixes, f"{outer}.{scope}" if outer else scope)
+        if isinstance(node, _FUNCTION_DEFS):
+            return Around(around.in_loop, (*around.defs, node.name), prefixes)
+        return Around(around.in_loop, around.defs, prefixes, isinstance(node, ast.ClassDef))
     if isinstance(node, _LOOPS) or around.in_class_body:
         return Around(around.in_loop or isinstance(node, _LOOPS), around.defs, around.prefixes)
     return around
@@ -770,6 +774,17 @@ def _as_utf8(data: bytes) -> bytes | None:
         return None
 
 
+def parse_quietly(source: str | bytes) -> ast.Module | None:
+    """CPython's syntax tree of ``source``, or None when its parser rejects it; its warnings
+    (``SyntaxWarning`` for invalid escapes, and kin) are not shown."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
 # Only a file whose bytes hold one of these can hold a suppression comment (and so, with
 # ``--report-unused-ignores``, an unused one: TFO100).
 SUPPRESSION_MARKERS = (b"noqa", b"NOQA", b"fixer", b"FIXER", b"Fixer")
@@ -811,12 +826,9 @@ class Prefilter:
                 if not calls:
                     return Verdict.NO_TEXT_CALL
                 useful = {start for item, start in imported if _useful(facts, item)}
-                lines = {_line_of(text, offset) for offset in (*calls, *useful)}
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # SyntaxWarning for invalid escapes, and kin
-                tree = ast.parse(data)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
+                lines = line_numbers(text, sorted({*calls, *useful}))
+        tree = parse_quietly(data)
+        if tree is None:
             return Verdict.PARSE
         nodes: Iterable[tuple[ast.AST, Around | None]] = (
             ((node, None) for node in ast.walk(tree)) if lines is None else walk_lines(tree, lines)
@@ -824,7 +836,6 @@ class Prefilter:
         candidates = _tree_candidates(tree, facts, nodes, bindable)
         if not candidates:
             return Verdict.NO_CALL
-        assert isinstance(tree, ast.Module)
         if imported is None:
             imported = text_imports(text, facts.import_modules)
         if not self._may_hold_site(tree, text, candidates, imported, facts.table):

@@ -42,36 +42,17 @@ from fixer import names, prefilter
 from fixer.names import NameTable
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
-_LOOPS = (ast.For, ast.AsyncFor, ast.While)
-_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 _STRATEGY_RUNS = frozenset({"run", "experimental_run_v2"})
 _UPDATE_METHODS = frozenset({"apply_gradients", "minimize", "apply"})  # as the engine's facts
-_IDENTIFIER = frozenset(b"_0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
-
-
-def _line_numbers(text: bytes, offsets: Iterable[int]) -> set[int]:
-    """The 1-based lines of ascending ``offsets`` (none inside a CR LF), counting line ends as
-    Python does."""
-    found = set()
-    line, position = 1, 0
-    for offset in offsets:
-        crlf = text.count(b"\r\n", position, offset)
-        line += text.count(b"\n", position, offset) + text.count(b"\r", position, offset) - crlf
-        position = offset
-        found.add(line)
-    return found
 
 
 def _word_offsets(text: bytes, word: bytes) -> Iterator[int]:
     """Where ``word`` (ASCII) is spelled as a whole word; non-ASCII bytes count as letters."""
     start = text.find(word)
     while start != -1:
-        end = start + len(word)
-        before = text[start - 1] if start else 0x20
-        after = text[end] if end < len(text) else 0x20
-        if not (before in _IDENTIFIER or before >= 0x80 or after in _IDENTIFIER or after >= 0x80):
+        if prefilter.word_at(text, start, word):
             yield start
-        start = text.find(word, end)
+        start = text.find(word, start + len(word))
 
 
 _NON_ASCII = re.compile(rb"[\x80-\xff]+")
@@ -88,28 +69,16 @@ class _Tracers:
     def __init__(self, table: NameTable, imported: Iterable[prefilter.ImportedName]) -> None:
         self.table = table
         self.imported = imported
-        self._imports: list[tuple[str, str]] | None = None
-
-    @property
-    def imports(self) -> list[tuple[str, str]]:
-        """(bound prefix, real name) of every name the file's imports bind, longest first."""
-        if self._imports is None:
-            self._imports = [binding for item in self.imported for binding in item.bindings()]
-        return self._imports
+        self._groups: list[list[tuple[str, str]]] | None = None
 
     def may_be(self, expr: ast.expr, prefixes: Iterable[str]) -> bool:
         dotted = prefilter.dotted_name(expr)
         if dotted is None:
             return False
-        head = dotted.partition(".")[0]
-        candidates = {f"builtins.{head}"}
-        candidates.update(f"{prefix}.{dotted}" if prefix else dotted for prefix in prefixes)
-        for bound, real in self.imports:
-            if dotted == bound:
-                candidates.add(real)
-            elif dotted.startswith(bound) and dotted[len(bound)] == ".":
-                candidates.add(f"{real}.{dotted[len(bound) + 1 :]}")
-        return any(self.table.is_tracing_decorator((name,)) for name in candidates)
+        if self._groups is None:  # the imports are read when a decorator or a call needs them
+            self._groups = [item.bindings() for item in self.imported]
+        found = prefilter.meanings(dotted, self._groups, prefixes)
+        return any(self.table.is_tracing_decorator((name,)) for name in found)
 
     def traces(self, call: ast.Call, prefixes: Sequence[str]) -> bool:
         """A call that may hand its arguments to a tracer: ``tf.function(f)``,
@@ -154,7 +123,7 @@ class _Heat:
         """Lines with non-ASCII text: Python reads identifiers in NFKC form, so such a line may
         spell any name (fullwidth ``main``, U+FF4D U+FF41 U+FF49 U+FF4E, is ``main``)."""
         if self._unusual is None:
-            self._unusual = _line_numbers(self.text, _non_ascii_offsets(self.text))
+            self._unusual = prefilter.line_numbers(self.text, _non_ascii_offsets(self.text))
         return self._unusual
 
     def any_hot(self, start: Iterable[str]) -> bool:
@@ -175,7 +144,7 @@ class _Heat:
                 return True  # spelled in other NFKC forms than the text search knows
             lines = set(self.unusual)
             for name in frontier:
-                lines |= _line_numbers(self.text, _word_offsets(self.text, name.encode()))
+                lines |= prefilter.line_numbers(self.text, _word_offsets(self.text, name.encode()))
             callers: set[str] = set()
             for node, around in prefilter.walk_lines(self.tree, lines):
                 used = None

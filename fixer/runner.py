@@ -7,7 +7,6 @@ cannot hold a finding starts and ends quickly.
 
 from __future__ import annotations
 
-import ast
 import os
 import signal
 import sys
@@ -18,11 +17,10 @@ from itertools import chain, islice
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from fixer.files import SourceFile, display_path, is_generated, read_bytes
+from fixer.files import SourceFile, display_path, is_generated, is_notebook, read_bytes
 from fixer.findings import Diagnostic, FindingsView
 from fixer.names import DEFAULT_NAMES, NameTable
-from fixer.notebooks import is_notebook
-from fixer.prefilter import Prefilter, may_hold_suppression
+from fixer.prefilter import Prefilter, may_hold_suppression, parse_quietly
 from fixer.rulesets import DEFAULT_RULES, RuleSet
 
 if TYPE_CHECKING:
@@ -177,11 +175,7 @@ def _fails_to_compile(data: bytes) -> bool:
     """A file named on the command line keeps its syntax check (pre-commit names each file):
     when CPython's parser rejects it, the engine (whose parser also knows syntax newer than this
     Python) decides and reports ``TFO900``. Files found in directories are not checked."""
-    try:
-        ast.parse(data)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return True
-    return False
+    return parse_quietly(data) is None
 
 
 def default_jobs() -> int:

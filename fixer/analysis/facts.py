@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TypeVar, Union
 
 import libcst as cst
+from libcst.helpers import get_full_name_for_node
 from libcst.metadata import (
     Access,
     Assignment,
@@ -252,7 +253,9 @@ class _Collector(cst.CSTVisitor):
             return None
         if not self.table.is_optimizer_namespace(self._qualified(target)):
             return None
-        return _dotted_text(target)
+        spelled = get_full_name_for_node(target)
+        assert spelled is not None  # a dotted name
+        return spelled
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
@@ -293,18 +296,6 @@ class _Collector(cst.CSTVisitor):
             and isinstance(node.args[0].value, cst.Name)
         ):
             self.call_forms.append((node, node.args[0].value))
-
-
-def _dotted_text(expr: cst.BaseExpression) -> str:
-    """``a.b.c`` of a dotted expression, without the spaces, comments and parentheses it may be
-    written with."""
-    parts = []
-    while isinstance(expr, cst.Attribute):
-        parts.append(expr.attr.value)
-        expr = expr.value
-    assert isinstance(expr, cst.Name)
-    parts.append(expr.value)
-    return ".".join(reversed(parts))
 
 
 def _getattr_target(func: cst.BaseExpression) -> cst.BaseExpression | None:
