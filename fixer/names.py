@@ -90,6 +90,52 @@ SCHEDULE_NAMESPACES: tuple[str, ...] = tuple(
 )
 
 
+# Keras packages: their layers, models, metrics and applications create variables when built.
+KERAS_PACKAGES: tuple[str, ...] = (
+    "tensorflow.keras",
+    "tensorflow.compat.v2.keras",
+    "keras",
+    "tf_keras",
+)
+
+VARIABLE_CLASSES: frozenset[str] = frozenset(
+    {"tensorflow.Variable", "tensorflow.compat.v1.Variable", "tensorflow.compat.v2.Variable"}
+)
+
+
+def variable_builder(qualified_names: Collection[str]) -> str | None:
+    """What a call builds that creates ``tf.Variable``s besides optimizers: a Keras layer, model,
+    metric or application, or a ``tf.Variable``; None for anything else (a loss, a function).
+
+    Every resolution must agree, as for constructors."""
+    kinds = {_variable_kind(name) for name in qualified_names}
+    if len(kinds) != 1:
+        return None
+    return kinds.pop()
+
+
+def _variable_kind(qualified: str) -> str | None:
+    if qualified in VARIABLE_CLASSES:
+        return "a variable"
+    if qualified in KERAS_MODEL_BASES:
+        return "a model"
+    namespace, leaf = _split(qualified)
+    for package in KERAS_PACKAGES:
+        if not namespace.startswith(package + "."):
+            continue
+        module = namespace[len(package) + 1 :]
+        if module in ("layers", "layers.experimental") and leaf[:1].isupper():
+            return None if leaf in ("Input", "InputSpec", "Layer") else "a layer"
+        if module == "metrics" and leaf[:1].isupper() and leaf != "Metric":
+            return "a metric"
+        if module.startswith("applications.") or (
+            module == "applications" and leaf[:1].isupper()
+        ):
+            return "a model" if leaf[:1].isupper() else None
+        if module == "models" and leaf in ("clone_model", "load_model", "model_from_config"):
+            return "a model"
+    return None
+
 class Kind(enum.Enum):
     """What a constructor call builds."""
 

@@ -88,6 +88,8 @@ class _Collector(cst.CSTVisitor):
         self.decorated: list[cst.FunctionDef] = []
         self.call_forms: list[tuple[cst.Call, cst.Name]] = []
         self.constructions: list[Construction] = []
+        # Calls that build other things holding variables (a layer, a model, a tf.Variable).
+        self.variable_builders: list[tuple[Owner, cst.Call, str]] = []
         self.declared: dict[Owner, set[str]] = {}
         self.strategy_signs: list[tuple[cst.CSTNode, str]] = []
         self.name_calls: list[tuple[Owner, cst.Call]] = []
@@ -279,7 +281,10 @@ class _Collector(cst.CSTVisitor):
             if kind is not None:
                 self.constructions.append(Construction(node, kind, self.owners[-1]))
                 return
-            if self._is_tf_function(func):
+            built = names.variable_builder(qualified)
+            if built is not None:
+                self.variable_builders.append((self.owners[-1], node, built))
+            elif self._is_tf_function(func):
                 target = _traced_argument(node)
                 if target is not None:
                     self.call_forms.append((node, target))
@@ -671,6 +676,14 @@ class Facts:
             if isinstance(node, cst.If) and self._tests_unset(node.test, spelled):
                 return self.within(call, node.body)
         return False
+
+    def variables_built_in(self, func: cst.FunctionDef) -> tuple[cst.Call, str] | None:
+        """The first call in ``func``'s own body that builds something else holding variables
+        (a layer, a model, a metric, a ``tf.Variable``) on every call, with what it builds."""
+        for owner, call, built in self.collector.variable_builders:
+            if owner is func and not self.lazy_singleton(call, func):
+                return call, built
+        return None
 
     def _tests_unset(self, test: cst.BaseExpression, spelled: set[str]) -> bool:
         if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:

@@ -6,6 +6,8 @@ finding) or None; none of them touches the plan.
 
 - ``chosen_at_run_time``: the class is picked with ``getattr(<optimizers namespace>, name)``, so
   fixer cannot tell what it builds; reported, never moved.
+- ``builds_more_than_optimizer``: the traced function also builds layers, models or variables,
+  so the program would still fail after the move; reported, never moved.
 - ``blocked_by_context``: a construct between the call and its destination that it cannot leave
   (a comprehension, a ``try`` block, a ``with`` block, a ``strategy.scope()``).
 - ``check_owner``: the function that builds it is defined in a lambda or in a traced function.
@@ -54,6 +56,25 @@ def chosen_at_run_time(facts: Facts, call: cst.Call) -> str | None:
     return (
         f"the class is taken from `{namespace}` by name when the program runs, which fixer "
         "cannot resolve; build the optimizer once outside the function and pass it in"
+    )
+
+
+def builds_more_than_optimizer(facts: Facts, site: Site) -> str | None:
+    """A traced function that also builds layers, models or variables: moving the optimizer
+    alone leaves a program that fails the same way."""
+    if not site.rule.crashes:
+        return None
+    found = facts.variables_built_in(site.func)
+    if found is None:
+        return None
+    call, built = found
+    func = site.func.name.value
+    where = "in `__init__`" if isinstance(site.owner, cst.ClassDef) else "outside it, and pass it in"
+    return (
+        f"`{func}` also builds {built}, `{facts.code(call.func)}` (line "
+        f"{facts.start(call).line}), which creates variables on every trace as well, so moving "
+        f"the optimizer alone would still fail; do not trace a function that builds models "
+        f"(drop its `tf.function`), or build everything once {where}"
     )
 
 

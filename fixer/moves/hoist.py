@@ -76,6 +76,8 @@ def plan_site(planner: Planner, site: Site) -> None:
         facts, site.call, func
     )
     if reason is None:
+        reason = checks.builds_more_than_optimizer(facts, site)
+    if reason is None:
         reason = checks.check_owner(site, planner.traced)
     if reason is None:
         reason = checks.check_bindings(facts, site, moved)

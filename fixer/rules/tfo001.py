@@ -22,7 +22,11 @@ spellings in ``hoist_import_tensorflow_as_tf2``, ``hoist_import_tensorflow_unali
 ``hoist_tf_compat_v2_alias``, ``hoist_tf_tab_indented_step``; rebuilt from a configuration in
 ``hoist_tf_optimizer_from_config`` and ``hoist_tf_optimizer_deserialize_config``; a class picked
 with ``getattr`` is reported in ``report_getattr_optimizer_class_in_traced_step``
-(``checks.chosen_at_run_time``); what moves along in ``hoist_inline_apply_gradients``,
+(``checks.chosen_at_run_time``); a traced builder of models and layers is reported, not moved,
+in ``report_traced_method_builds_model_and_optimizer`` and
+``report_traced_step_builds_layer_inline`` (``checks.builds_more_than_optimizer``), while a loss
+object built beside the optimizer is no obstacle (``hoist_tf_step_builds_loss_and_optimizer``);
+what moves along in ``hoist_inline_apply_gradients``,
 ``hoist_schedule_moves_with_optimizer``, ``hoist_loss_scale_wrapper_one_statement``,
 ``hoist_loss_scale_wrapper_two_statements``; left alone in ``keep_lazy_singleton_attribute``,
 ``keep_lazy_singleton_global``, ``keep_local_class_named_adam``, ``keep_module_level_optimizer``,
@@ -62,7 +66,9 @@ parameter or local variable of the step function (build it outside and pass it i
 a name that is not bound yet where the optimizer would go, or that is rebound after that point;
 the optimizer's name is assigned more than once in the step (in both branches of an `if`),
 declared `global` or `nonlocal`, or deleted; the call sits in a `try` block, a comprehension or
-a `with` block it would have to leave; it is created under `strategy.scope()` inside the step,
+a `with` block it would have to leave; the traced function also builds layers, models, metrics or
+`tf.Variable`s, which fail the same way (build everything once outside, or do not trace a
+builder); it is created under `strategy.scope()` inside the step,
 or the move would go to module scope in a module that uses a `tf.distribute` strategy (Keras 3
 then fails with `Mixing different tf.distribute.Strategy objects`); the enclosing factory is
 traced too."""
