@@ -128,13 +128,12 @@ def _variable_kind(qualified: str) -> str | None:
             return None if leaf in ("Input", "InputSpec", "Layer") else "a layer"
         if module == "metrics" and leaf[:1].isupper() and leaf != "Metric":
             return "a metric"
-        if module.startswith("applications.") or (
-            module == "applications" and leaf[:1].isupper()
-        ):
+        if module.startswith("applications.") or (module == "applications" and leaf[:1].isupper()):
             return "a model" if leaf[:1].isupper() else None
         if module == "models" and leaf in ("clone_model", "load_model", "model_from_config"):
             return "a model"
     return None
+
 
 class Kind(enum.Enum):
     """What a constructor call builds."""

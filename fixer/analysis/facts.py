@@ -866,6 +866,14 @@ def _argument(call: cst.Call, position: int, keyword: str) -> cst.BaseExpression
     return None
 
 
+def learning_rate_argument(call: cst.Call) -> cst.BaseExpression | None:
+    """The learning rate an optimizer constructor is given (first, ``learning_rate=``, ``lr=``)."""
+    found = _argument(call, 0, "learning_rate")
+    if found is None:
+        found = next((a.value for a in call.args if a.keyword and a.keyword.value == "lr"), None)
+    return found
+
+
 # What each update method trains: the argument's position and keyword.
 _TRAINED_ARGUMENT = {
     "apply_gradients": (0, "grads_and_vars"),

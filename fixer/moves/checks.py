@@ -38,6 +38,7 @@ from fixer.analysis.facts import (
     Facts,
     Traced,
     is_scope_call,
+    learning_rate_argument,
     nodes_in,
     root_name,
     self_parameter,
@@ -69,7 +70,9 @@ def builds_more_than_optimizer(facts: Facts, site: Site) -> str | None:
         return None
     call, built = found
     func = site.func.name.value
-    where = "in `__init__`" if isinstance(site.owner, cst.ClassDef) else "outside it, and pass it in"
+    where = (
+        "in `__init__`" if isinstance(site.owner, cst.ClassDef) else "outside it, and pass it in"
+    )
     return (
         f"`{func}` also builds {built}, `{facts.code(call.func)}` (line "
         f"{facts.start(call).line}), which creates variables on every trace as well, so moving "
@@ -151,13 +154,34 @@ def check_reads(
     facts: Facts, site: Site, moved: Sequence[Binding], destination: Scope
 ) -> str | None:
     """Everything the moved code reads must mean the same at the destination."""
-    for _access, name, referents in outer_reads(facts, site, moved):
-        reason = local_read(facts, site, name, referents)
+    for access, name, referents in outer_reads(facts, site, moved):
+        reason = local_read(facts, site, name, referents, access)
         if reason is None and any(r.scope is destination for r in referents):
-            reason = binding_problem(facts, name, destination, site.func)
+            reason, rebound = binding_problem(facts, name, destination, site.func)
+            if rebound and varying_rate(site, access):
+                reason = f"{reason}{rate_advice(site, name)}"
         if reason is not None:
             return reason
     return None
+
+
+def varying_rate(site: Site, access: Access | None) -> bool:
+    """The read is (part of) the learning rate the optimizer is built with."""
+    rate = learning_rate_argument(site.call)
+    if access is None or rate is None:
+        return False
+    node: cst.CSTNode = access.node
+    return node is rate or any(node is inner for inner in nodes_in(rate, cst.Name))
+
+
+def rate_advice(site: Site, name: str) -> str:
+    """What to do instead when the learning rate changes between calls."""
+    optimizer = site.bound.name if site.bound is not None else "optimizer"
+    return (
+        f"; the rate varies, so build one optimizer once and set it with "
+        f"`{optimizer}.learning_rate.assign({name})` when it changes, or use a "
+        "learning-rate schedule"
+    )
 
 
 def outer_reads(
@@ -178,7 +202,13 @@ def outer_reads(
         yield access, name, referents
 
 
-def local_read(facts: Facts, site: Site, name: str, referents: Sequence[Assignment]) -> str | None:
+def local_read(
+    facts: Facts,
+    site: Site,
+    name: str,
+    referents: Sequence[Assignment],
+    access: Access | None = None,
+) -> str | None:
     """Why a read cannot move: the name is unbound, or local to the traced function."""
     func = site.func
     if not referents:
@@ -186,15 +216,21 @@ def local_read(facts: Facts, site: Site, name: str, referents: Sequence[Assignme
     func_scope = facts.inner_scope(func)
     for referent in referents:
         if facts.is_descendant_scope(referent.scope, func_scope):
-            what = "a parameter" if facts.is_parameter(referent) else "a local variable"
-            return f"its arguments read `{name}`, {what} of `{func.name.value}`{site.read_advice}"
+            parameter = facts.is_parameter(referent)
+            what = "a parameter" if parameter else "a local variable"
+            advice = site.read_advice
+            if parameter and varying_rate(site, access):
+                advice = " that may change from call to call" + rate_advice(site, name)
+            return f"its arguments read `{name}`, {what} of `{func.name.value}`{advice}"
     return None
 
 
 def binding_problem(
     facts: Facts, name: str, destination: Scope, func: cst.FunctionDef
-) -> str | None:
-    """``name`` must be bound before the move's destination and never rebound after it."""
+) -> tuple[str | None, bool]:
+    """``name`` must be bound before the move's destination and never rebound after it.
+
+    Returns why not, and whether the reason is that the name is rebound (its value varies)."""
     anchor = facts.sort_key_statement(func)
     bound_before = False
     for assignment in sorted(facts.assignments_of(destination, name), key=facts.assignment_key):
@@ -205,17 +241,20 @@ def binding_problem(
         if facts.scopes.get(node) is not destination and not isinstance(
             node, (cst.Import, cst.ImportFrom)
         ):
-            return f"`{name}` is rebound inside a function (line {line})"
+            return f"`{name}` is rebound inside a function (line {line})", True
         if facts.sort_key(node) < anchor:
             bound_before = True
         elif bound_before:
-            return f"`{name}` is rebound on line {line}, after the place the optimizer would go"
+            return (
+                f"`{name}` is rebound on line {line}, after the place the optimizer would go",
+                True,
+            )
         else:
             return (
                 f"`{name}` is not bound yet where the optimizer would go "
                 f"(first bound on line {line})"
-            )
-    return None
+            ), False
+    return None, False
 
 
 def caveats(

@@ -128,7 +128,7 @@ def check_method_reads(
                 attributes.add(parent.attr.value)
                 continue
             return attributes, f"its arguments use `{self_name}` itself"
-        reason = checks.local_read(facts, site, name, referents)
+        reason = checks.local_read(facts, site, name, referents, access)
         if reason is not None:
             return attributes, reason
     return attributes, None

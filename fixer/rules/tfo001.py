@@ -22,7 +22,8 @@ spellings in ``hoist_import_tensorflow_as_tf2``, ``hoist_import_tensorflow_unali
 ``hoist_tf_compat_v2_alias``, ``hoist_tf_tab_indented_step``; rebuilt from a configuration in
 ``hoist_tf_optimizer_from_config`` and ``hoist_tf_optimizer_deserialize_config``; a class picked
 with ``getattr`` is reported in ``report_getattr_optimizer_class_in_traced_step``
-(``checks.chosen_at_run_time``); a traced builder of models and layers is reported, not moved,
+(``checks.chosen_at_run_time``); a rate the loop rebinds is refused with the alternative named in
+``report_tf_step_reads_rate_the_loop_halves``; a traced builder of models and layers is reported, not moved,
 in ``report_traced_method_builds_model_and_optimizer`` and
 ``report_traced_step_builds_layer_inline`` (``checks.builds_more_than_optimizer``), while a loss
 object built beside the optimizer is no obstacle (``hoist_tf_step_builds_loss_and_optimizer``);

@@ -8,7 +8,8 @@ optimizer already exists at module scope, the local copy is deleted
 (``delete_shadowing_copy``).
 
 Fixtures: ``report_step_function_builds_optimizer_each_call``,
-``report_step_function_learning_rate_parameter``,
+``report_step_function_learning_rate_parameter``, ``report_step_function_rate_halved_by_caller``
+(a rate that varies: the finding names `learning_rate.assign` and schedules),
 ``report_step_function_shadows_module_optimizer``, ``report_trainer_method_called_per_batch``;
 left alone in ``keep_step_function_builds_its_own_model``.
 """
