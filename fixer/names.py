@@ -90,6 +90,25 @@ SCHEDULE_NAMESPACES: tuple[str, ...] = tuple(
 )
 
 
+# ``clear_session()`` drops every model and optimizer Keras holds: a function or a loop body that
+# calls it starts training afresh on purpose, so a new optimizer there is intended.
+CLEAR_SESSION: frozenset[str] = frozenset(
+    {
+        "tensorflow.keras.backend.clear_session",
+        "tensorflow.compat.v2.keras.backend.clear_session",
+        "tensorflow.compat.v1.keras.backend.clear_session",
+        "keras.backend.clear_session",
+        "keras.utils.clear_session",
+        "tf_keras.backend.clear_session",
+    }
+)
+
+
+def clears_session(qualified_names: Collection[str]) -> bool:
+    """True when a callee is Keras's ``clear_session`` everywhere."""
+    return bool(qualified_names) and all(name in CLEAR_SESSION for name in qualified_names)
+
+
 # Keras packages: their layers, models, metrics and applications create variables when built.
 KERAS_PACKAGES: tuple[str, ...] = (
     "tensorflow.keras",
@@ -331,6 +350,58 @@ HARMLESS_CONTEXTS: frozenset[str] = frozenset(
         "tf_keras.backend.name_scope",
     }
 )
+
+
+# Code that uses names it never imports (a snippet, a notebook cell, an ``exec``-assembled
+# script): the spellings under which an unbound name is taken to be TensorFlow's, with a finding
+# that says the name is not resolved and no fix. ``<prefix>.<class>`` for a class of
+# ``STAR_IMPORTABLE_OPTIMIZERS``, and ``tf.function``.
+ASSUMED_OPTIMIZER_PREFIXES: frozenset[str] = frozenset(
+    {
+        "",
+        "optimizers",
+        "optimizers.legacy",
+        "keras.optimizers",
+        "keras.optimizers.legacy",
+        "tf.keras.optimizers",
+        "tf.keras.optimizers.legacy",
+        "tf.optimizers",
+    }
+)
+ASSUMED_TRACERS: frozenset[str] = frozenset({"tf.function"})
+
+# Other frameworks' optimizers go by the same names (``torch.optim.Adam``, ``optax.adam``): a
+# file that imports one of these packages gets no assumed optimizer at all.
+OTHER_FRAMEWORKS: frozenset[str] = frozenset(
+    {
+        "torch",
+        "optax",
+        "jax",
+        "flax",
+        "haiku",
+        "equinox",
+        "objax",
+        "trax",
+        "mxnet",
+        "paddle",
+        "chainer",
+        "mindspore",
+        "oneflow",
+        "megengine",
+        "tinygrad",
+        "mlx",
+        "deepspeed",
+        "timm",
+        "pytorch_lightning",
+        "lightning",
+    }
+)
+
+
+def assumed_optimizer(spelled: str) -> bool:
+    """Whether an unbound callee spelled so is taken to be a TensorFlow optimizer class."""
+    prefix, _, leaf = spelled.rpartition(".")
+    return prefix in ASSUMED_OPTIMIZER_PREFIXES and leaf in STAR_IMPORTABLE_OPTIMIZERS
 
 
 # Classes a star import of an optimizer namespace brings in (LibCST does not resolve ``*``).

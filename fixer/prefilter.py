@@ -38,6 +38,9 @@ or, for a name bound other than by an import, the enclosing classes and function
    calls); a file whose candidates are all elsewhere (``main()``, ``__init__``, ``compile``,
    module level) is ruled out. A new rule that looks somewhere else must widen that stage.
 
+A file the four stages rule out still goes to LibCST when it may call an optimizer by a name it
+never imports (:mod:`fixer.prefilter_assumed`): the analysis reports those as assumptions.
+
 A file that does not decode or that ``ast`` cannot parse goes to LibCST, so its ``TFO900`` is the
 engine's own. A file stopped by any stage is never parsed by LibCST, so a syntax error in
 it that only LibCST sees, or a LibCST failure on it (``TFO901``), is not reported; a file stopped
@@ -798,13 +801,22 @@ class Prefilter:
     """The four stages for one :class:`NameTable`; build it once per process."""
 
     def __init__(self, table: NameTable) -> None:
-        from fixer.prefilter_sites import may_hold_site  # stage 4 reads this module's helpers
+        # Stage 4 and the side door read this module's helpers.
+        from fixer.prefilter_assumed import may_assume
+        from fixer.prefilter_sites import may_hold_site
 
         self.facts = _Facts.of(table)
         self._may_hold_site = may_hold_site
+        self._may_assume = may_assume
 
     def verdict(self, data: bytes) -> Verdict:
         """Whether the file whose bytes are ``data`` may hold a finding, and if not, why not."""
+        found = self._stages(data)
+        if found.skips and self._may_assume(data):
+            return Verdict.PARSE  # an optimizer name the file never imports
+        return found
+
+    def _stages(self, data: bytes) -> Verdict:
         facts = self.facts
         text = _as_utf8(data)
         if text is None:

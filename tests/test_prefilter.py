@@ -402,6 +402,14 @@ def test_the_name_table_has_not_grown_a_kind_of_name_the_prefilter_ignores() -> 
         "KERAS_MODEL_BASES",
         "RESERVED_ATTRIBUTES",
         "HARMLESS_CONTEXTS",
+        # Unbound names taken for TensorFlow's: prefilter_assumed reads them.
+        "ASSUMED_OPTIMIZER_PREFIXES",
+        "ASSUMED_TRACERS",
+        "OTHER_FRAMEWORKS",
+        # Other things that hold variables: they only refuse a move, never anchor a finding.
+        "KERAS_PACKAGES",
+        "VARIABLE_CLASSES",
+        "CLEAR_SESSION",
     }
     assert {field.name for field in dataclasses.fields(NameTable)} == {
         "extra_optimizers",
@@ -662,3 +670,36 @@ def test_configured_tracers_make_sites() -> None:
 )
 def test_constructors_where_no_rule_looks_stop_at_stage_four(source: str) -> None:
     assert Prefilter(names.DEFAULT_NAMES).verdict((_TF + source).encode()) is Verdict.NO_SITE
+
+
+# --------------------------------------------------------------------------- the side door
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "@tf.function\ndef step():\n    opt = Adam(1e-3)\n",
+        "@tf.function\ndef step():\n    opt = optimizers.SGD(0.1)\n",
+        "import tensorflow as tf\n@tf.function\ndef step():\n    opt = (Adam)(1e-3)\n",
+        "def f():\n    from tensorflow.keras.optimizers import Adam\n"
+        "@tf.function\ndef step():\n    opt = Adam \\\n (1e-3)\n",
+        "@tf.function\ndef step():\n    opt = tf.keras.optimizers.Nadam(\n 1e-3)\n",
+    ],
+)
+def test_an_unimported_optimizer_name_is_parsed(source: str) -> None:
+    assert _verdict(source) is Verdict.PARSE
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import torch\nfrom torch.optim import Adam\nopt = Adam(params)\n",
+        "try:\n    from torch.optim import SGD\nexcept ImportError:\n    SGD = None\nSGD(p)\n",
+        "x = 'Adam(1)'\n",
+        "# Adam(1)\nprint(1)\n",
+        "opt = MyAdam(1)\nAdams(2)\n",
+        "opt = tf.Adam.x(1)\n",
+    ],
+)
+def test_an_imported_or_unspelled_name_stays_out(source: str) -> None:
+    assert _verdict(source) is not Verdict.PARSE

@@ -4,6 +4,11 @@ For each ``fixtures/<case>/run.json`` and each Keras version it lists, ``input.p
 TensorFlow's singleton-variable error and ``expected.py`` must exit 0; with ``"reference": true``,
 ``expected.py`` must train the same variables as the hand-written ``reference.py``.
 
+A silent bug (``"bug": "silent"``: an optimizer rebuilt every step in eager code, whose fix is
+unsafe) does not crash: ``input.py`` must run and train *different* variables from
+``reference.py``, and ``expected_unsafe.py`` (the fix, applied with ``--unsafe-fixes``) must train
+the same ones. Such a case needs ``"reference": true``.
+
 Starting TensorFlow takes seconds, so every program runs once per test session, in its own
 subprocess, at most ``POOL_SIZE`` at a time, all launched when the first test needs a result; each
 test then only looks its result up. Under pytest-xdist the workers share one directory of results:
@@ -51,6 +56,9 @@ POOL_SIZE = 2  # one TensorFlow process per core of the CI machine
 TAIL_LINES = 25
 
 
+BUGS = ("crash", "silent")
+
+
 @dataclass(frozen=True)
 class Case:
     """A fixture folder with a run.json; ``problem`` says why the run.json cannot be used."""
@@ -59,6 +67,12 @@ class Case:
     keras: tuple[str, ...]
     reference: bool
     problem: str | None = None
+    bug: str = "crash"
+
+    @property
+    def fixed(self) -> str:
+        """The program holding the fix: the unsafe one for a silent bug."""
+        return "expected_unsafe.py" if self.bug == "silent" else "expected.py"
 
     def __str__(self) -> str:
         return self.name
@@ -110,10 +124,25 @@ def _load_case(run_json: Path) -> Case:
         spec = json.loads(run_json.read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
         return Case(name, (), False, f"run.json is not readable JSON: {error}")
-    if not isinstance(spec, dict) or set(spec) != {"keras", "reference"}:
-        return Case(name, (), False, 'run.json must be {"keras": [...], "reference": true|false}')
-    keras, reference = spec["keras"], spec["reference"]
+    if not isinstance(spec, dict) or not {"keras", "reference"} <= set(spec) <= {
+        "keras",
+        "reference",
+        "bug",
+    }:
+        return Case(
+            name,
+            (),
+            False,
+            'run.json must be {"keras": [...], "reference": true|false} (and "bug": '
+            '"crash"|"silent")',
+        )
+    keras, reference, bug = spec["keras"], spec["reference"], spec.get("bug", "crash")
     problems = []
+    if bug not in BUGS:
+        problems.append(f"bug must be one of {list(BUGS)}")
+        bug = "crash"
+    elif bug == "silent" and reference is not True:
+        problems.append('a silent bug needs "reference": true (it is proven against it)')
     if (
         not isinstance(keras, list)
         or not keras
@@ -125,13 +154,14 @@ def _load_case(run_json: Path) -> Case:
     if not isinstance(reference, bool):
         problems.append("reference must be true or false")
         reference = False
-    needed = ["input.py", "expected.py"] + (["reference.py"] if reference else [])
+    fixed = Case(name, (), False, bug=bug).fixed
+    needed = ["input.py", fixed] + (["reference.py"] if reference else [])
     problems += [f"{program} is missing" for program in needed if not (folder / program).is_file()]
     if not reference and (folder / "reference.py").exists():
         problems.append('reference.py exists but run.json says "reference": false')
     if problems:
-        return Case(name, tuple(keras), reference, "; ".join(problems))
-    return Case(name, tuple(keras), reference)
+        return Case(name, tuple(keras), reference, "; ".join(problems), bug)
+    return Case(name, tuple(keras), reference, bug=bug)
 
 
 def _runnable_cases() -> list[Case]:
@@ -142,10 +172,13 @@ CASES = _runnable_cases()
 GOOD_CASES = [case for case in CASES if case.problem is None]
 
 
-def _params(*, reference_only: bool) -> list[object]:
+CASES_BY_NAME = {case.name: case for case in GOOD_CASES}
+
+
+def _params(*, reference_only: bool = False, bug: str | None = None) -> list[object]:
     params: list[object] = []
     for case in GOOD_CASES:
-        if reference_only and not case.reference:
+        if (reference_only and not case.reference) or (bug is not None and case.bug != bug):
             continue
         for keras in case.keras:
             marks = []
@@ -156,11 +189,13 @@ def _params(*, reference_only: bool) -> list[object]:
     return params
 
 
-# Which programs each test reads, so the session launches only what the selected tests need.
+# Which programs each test reads, so the session launches only what the selected tests need
+# ("fixed" stands for the case's fixed program).
 PROGRAMS_BY_TEST = {
     "test_input_crashes_with_singleton_error": ("input.py",),
-    "test_expected_runs": ("expected.py",),
-    "test_expected_matches_reference": ("expected.py", "reference.py"),
+    "test_input_runs_and_trains_differently": ("input.py", "reference.py"),
+    "test_expected_runs": ("fixed",),
+    "test_expected_matches_reference": ("fixed", "reference.py"),
 }
 
 
@@ -170,7 +205,8 @@ def _jobs_of(item: pytest.Item) -> list[Job]:
     if not isinstance(run, Run) or item.get_closest_marker("skip") is not None:
         return []
     programs = PROGRAMS_BY_TEST.get(getattr(item, "originalname", ""), ())
-    return [Job(run, program) for program in programs]
+    fixed = CASES_BY_NAME[run.case].fixed
+    return [Job(run, fixed if program == "fixed" else program) for program in programs]
 
 
 def _run_program(job: Job, cwd: Path) -> Outcome:
@@ -313,7 +349,7 @@ def test_run_json_is_well_formed(case: Case) -> None:
     assert case.problem is None, f"fixtures/{case.name}: {case.problem}"
 
 
-@pytest.mark.parametrize("run", _params(reference_only=False))
+@pytest.mark.parametrize("run", _params(bug="crash"))
 def test_input_crashes_with_singleton_error(run: Run, program_runs: ProgramRuns) -> None:
     job = Job(run, "input.py")
     outcome = program_runs.outcome(job)
@@ -323,19 +359,32 @@ def test_input_crashes_with_singleton_error(run: Run, program_runs: ProgramRuns)
     )
 
 
-@pytest.mark.parametrize("run", _params(reference_only=False))
+@pytest.mark.parametrize("run", _params(bug="silent"))
+def test_input_runs_and_trains_differently(run: Run, program_runs: ProgramRuns) -> None:
+    """A silent bug: the program runs, and trains otherwise than one optimizer would."""
+    trained = _trained_variables(Job(run, "input.py"), program_runs)
+    reference = _trained_variables(Job(run, "reference.py"), program_runs)
+    assert len(trained) == len(reference), f"{run}: input.py and reference.py train different sizes"
+    assert any(abs(got - want) > TOLERANCE for got, want in zip(trained, reference)), (
+        f"{run}: input.py trains the same values as reference.py, so the rebuilt optimizer "
+        "changes nothing here and the case does not show the bug"
+    )
+
+
+@pytest.mark.parametrize("run", _params())
 def test_expected_runs(run: Run, program_runs: ProgramRuns) -> None:
-    job = Job(run, "expected.py")
+    job = Job(run, CASES_BY_NAME[run.case].fixed)
     outcome = program_runs.outcome(job)
     assert outcome.returncode == 0, _describe(job, outcome)
 
 
 @pytest.mark.parametrize("run", _params(reference_only=True))
 def test_expected_matches_reference(run: Run, program_runs: ProgramRuns) -> None:
-    expected = _trained_variables(Job(run, "expected.py"), program_runs)
+    fixed = CASES_BY_NAME[run.case].fixed
+    expected = _trained_variables(Job(run, fixed), program_runs)
     reference = _trained_variables(Job(run, "reference.py"), program_runs)
     assert len(expected) == len(reference), (
-        f"{run}: expected.py trained {len(expected)} values, reference.py {len(reference)}"
+        f"{run}: {fixed} trained {len(expected)} values, reference.py {len(reference)}"
     )
     mismatches = [
         (index, got, want)
@@ -344,5 +393,5 @@ def test_expected_matches_reference(run: Run, program_runs: ProgramRuns) -> None
     ]
     assert not mismatches, (
         f"{run}: {len(mismatches)} of {len(expected)} values differ by more than {TOLERANCE} "
-        f"(index, expected.py, reference.py): {mismatches[:5]}"
+        f"(index, {fixed}, reference.py): {mismatches[:5]}"
     )

@@ -6,7 +6,7 @@ positions LibCST resolves, and the queries over them. Read-only: nothing here pl
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar, Union
 
@@ -52,6 +52,9 @@ class Construction:
     # ``getattr(tf.keras.optimizers, name)(...)``: the class is chosen when the program runs,
     # so the construction is reported, never moved. The namespace, as spelled.
     chosen_from: str | None = None
+    # An unbound name taken to be TensorFlow's (``Adam(...)`` in a snippet with no imports):
+    # reported with that said, never moved (``names.assumed_optimizer``).
+    assumed: bool = False
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,7 @@ class Traced:
     func: cst.FunctionDef
     owner: Owner
     via: str | None = None  # how it comes to be traced, when not by tf.function itself
+    assumed: bool = False  # traced by an unbound ``tf.function`` (``names.ASSUMED_TRACERS``)
 
 
 def _is_dotted(expr: cst.BaseExpression) -> bool:
@@ -86,10 +90,17 @@ class _Collector(cst.CSTVisitor):
         self.owners: list[Owner] = []
         self.owner_of: dict[cst.FunctionDef, Owner] = {}
         self.decorated: list[cst.FunctionDef] = []
+        # Decorated or wrapped by an unbound ``tf.function`` (a snippet without imports).
+        self.assumed_tracing: set[cst.FunctionDef] = set()
+        # First components of every module the file imports (``import torch.nn`` gives torch).
+        self.imported_roots: set[str] = set()
+        self.any_star = False  # a star import, which may bind any name
+        self.assumed_forms: set[cst.Call] = set()  # ``tf.function(step)`` with ``tf`` unbound
         self.call_forms: list[tuple[cst.Call, cst.Name]] = []
         self.constructions: list[Construction] = []
         # Calls that build other things holding variables (a layer, a model, a tf.Variable).
         self.variable_builders: list[tuple[Owner, cst.Call, str]] = []
+        self.session_resets: list[cst.Call] = []  # ``tf.keras.backend.clear_session()``
         self.declared: dict[Owner, set[str]] = {}
         self.strategy_signs: list[tuple[cst.CSTNode, str]] = []
         self.name_calls: list[tuple[Owner, cst.Call]] = []
@@ -151,7 +162,19 @@ class _Collector(cst.CSTVisitor):
     def visit_Del(self, node: cst.Del) -> None:
         self.deletions.setdefault(self.owners[-1], []).append(node)
 
+    def visit_Import(self, node: cst.Import) -> None:
+        for alias in node.names:
+            spelled = get_full_name_for_node(alias.name)
+            if spelled is not None:
+                self.imported_roots.add(spelled.partition(".")[0])
+
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        if node.module is not None and not node.relative:
+            spelled = get_full_name_for_node(node.module)
+            if spelled is not None:
+                self.imported_roots.add(spelled.partition(".")[0])
+        if isinstance(node.names, cst.ImportStar):
+            self.any_star = True
         if isinstance(node.names, cst.ImportStar) and node.module is not None and not node.relative:
             self.star_namespaces.append(cst.Module(body=[]).code_for_node(node.module))
 
@@ -178,6 +201,23 @@ class _Collector(cst.CSTVisitor):
     def _is_tf_function(self, expr: cst.BaseExpression) -> bool:
         return _is_dotted(expr) and self.table.is_tracing_decorator(self._qualified(expr))
 
+    def _unbound(self, expr: cst.BaseExpression, allowed: Callable[[str], bool]) -> bool:
+        """A dotted name spelled as ``allowed`` accepts whose first name nothing binds: not an
+        import, an assignment, a builtin, nor (perhaps) a star import."""
+        root: cst.BaseExpression = expr
+        while isinstance(root, cst.Attribute):
+            root = root.value
+        if not isinstance(root, cst.Name) or root.value in BUILTINS:
+            return False
+        spelled = get_full_name_for_node(expr)
+        if spelled is None or not allowed(spelled):
+            return False
+        scope = self.scopes.get(root)
+        return scope is not None and root.value not in scope
+
+    def _is_assumed_tracer(self, expr: cst.BaseExpression) -> bool:
+        return self._unbound(expr, names.ASSUMED_TRACERS.__contains__)
+
     def visit_Module(self, node: cst.Module) -> None:
         self.owners.append(node)
 
@@ -191,6 +231,10 @@ class _Collector(cst.CSTVisitor):
                 expr = expr.func
             if self._is_tf_function(expr):
                 self.decorated.append(node)
+                break
+            if self._is_assumed_tracer(expr):
+                self.decorated.append(node)
+                self.assumed_tracing.add(node)
                 break
 
     def visit_FunctionDef_body(self, node: cst.FunctionDef) -> None:
@@ -284,10 +328,18 @@ class _Collector(cst.CSTVisitor):
             built = names.variable_builder(qualified)
             if built is not None:
                 self.variable_builders.append((self.owners[-1], node, built))
-            elif self._is_tf_function(func):
+            elif names.clears_session(qualified):
+                self.session_resets.append(node)
+            elif self._unbound(func, names.assumed_optimizer):
+                self.constructions.append(
+                    Construction(node, names.Kind.OPTIMIZER, self.owners[-1], assumed=True)
+                )
+            elif self._is_tf_function(func) or self._is_assumed_tracer(func):
                 target = _traced_argument(node)
                 if target is not None:
                     self.call_forms.append((node, target))
+                    if not self._is_tf_function(func):
+                        self.assumed_forms.add(node)
         elif (namespace := self._getattr_namespace(func)) is not None:
             self.constructions.append(
                 Construction(node, names.Kind.OPTIMIZER, self.owners[-1], namespace)
@@ -365,6 +417,7 @@ class Facts:
         self.positions = positions_of(wrapper)
         self.collector = _Collector(table, self.scopes)
         wrapper.module.visit(self.collector)
+        self._drop_assumptions()
         self.parents: Mapping[cst.CSTNode, cst.CSTNode] = self.collector.parents
         self.code = cst.Module(body=[]).code_for_node
         self.all_scopes: list[Scope] = list(
@@ -381,22 +434,43 @@ class Facts:
                 if isinstance(access.node, cst.Name):
                     self.accesses_named.setdefault(access.node.value, []).append(access)
         self.construction_calls = {c.call for c in self.collector.constructions}
+        self.assumed_calls = {c.call for c in self.collector.constructions if c.assumed}
         self.chosen_from = {
             c.call: c.chosen_from for c in self.collector.constructions if c.chosen_from
         }
         self._is_script: bool | None = None
+
+    def _drop_assumptions(self) -> None:
+        """Unbound names are taken to be TensorFlow's only in a file without star imports, and,
+        for optimizers, without imports of another framework that has classes of those names."""
+        collector = self.collector
+        if collector.any_star:
+            collector.decorated = [
+                f for f in collector.decorated if f not in collector.assumed_tracing
+            ]
+            collector.assumed_tracing = set()
+            collector.call_forms = [
+                (call, target)
+                for call, target in collector.call_forms
+                if call not in collector.assumed_forms
+            ]
+            collector.assumed_forms = set()
+        if collector.any_star or collector.imported_roots & names.OTHER_FRAMEWORKS:
+            collector.constructions = [c for c in collector.constructions if not c.assumed]
 
     # ----------------------------------------------------------------- traced functions
 
     def traced_functions(self) -> dict[cst.FunctionDef, Traced]:
         found: dict[cst.FunctionDef, Traced] = {}
         owner_of = self.collector.owner_of
+        assumed = self.collector.assumed_tracing
         for func in self.collector.decorated:
-            found[func] = Traced(func, owner_of[func])
+            found[func] = Traced(func, owner_of[func], assumed=func in assumed)
         for call, target in self.collector.call_forms:
             called = self.def_called(call, target)
             if called is not None and called not in found:
-                found[called] = Traced(called, owner_of[called])
+                guess = call in self.collector.assumed_forms
+                found[called] = Traced(called, owner_of[called], assumed=guess)
         changed = True
         while changed:  # strategy.run(fn) inside a traced function traces fn too
             changed = False
@@ -626,6 +700,10 @@ class Facts:
             return f"getattr({namespace}, ...)"
         return self.code(call.func)
 
+    def assumed(self, call: cst.Call) -> bool:
+        """An optimizer only by its spelling: the file does not import the name."""
+        return call in self.assumed_calls
+
     # ----------------------------------------------------------------- sites
 
     def binding(self, call: cst.Call) -> Binding | None:
@@ -676,6 +754,10 @@ class Facts:
             if isinstance(node, cst.If) and self._tests_unset(node.test, spelled):
                 return self.within(call, node.body)
         return False
+
+    def session_reset_in(self, node: cst.CSTNode) -> cst.Call | None:
+        """A ``clear_session()`` call inside ``node``: training restarts there on purpose."""
+        return next((c for c in self.collector.session_resets if self.within(c, node)), None)
 
     def variables_built_in(self, func: cst.FunctionDef) -> tuple[cst.Call, str] | None:
         """The first call in ``func``'s own body that builds something else holding variables

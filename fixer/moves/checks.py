@@ -6,6 +6,8 @@ finding) or None; none of them touches the plan.
 
 - ``chosen_at_run_time``: the class is picked with ``getattr(<optimizers namespace>, name)``, so
   fixer cannot tell what it builds; reported, never moved.
+- ``not_resolved``: the optimizer or the ``tf.function`` is an unbound name in a file with no
+  import of it (a snippet, a notebook cell): reported as an assumption, never moved.
 - ``builds_more_than_optimizer``: the traced function also builds layers, models or variables,
   so the program would still fail after the move; reported, never moved.
 - ``blocked_by_context``: a construct between the call and its destination that it cannot leave
@@ -44,6 +46,7 @@ from fixer.analysis.facts import (
     self_parameter,
 )
 from fixer.findings import Applicability
+from fixer.moves import stability
 
 if TYPE_CHECKING:
     from fixer.moves.hoist import Site
@@ -58,6 +61,15 @@ def chosen_at_run_time(facts: Facts, call: cst.Call) -> str | None:
         f"the class is taken from `{namespace}` by name when the program runs, which fixer "
         "cannot resolve; build the optimizer once outside the function and pass it in"
     )
+
+
+def not_resolved(facts: Facts, site: Site, traced: Mapping[cst.FunctionDef, Traced]) -> str | None:
+    """The optimizer or the tracer is only assumed to be TensorFlow's: the file does not import
+    the name, so nothing is moved on a guess."""
+    guessed = traced.get(site.func)
+    if not facts.assumed(site.call) and (guessed is None or not guessed.assumed):
+        return None
+    return "fixer does not move code on an assumption; add the imports and run fixer again"
 
 
 def builds_more_than_optimizer(facts: Facts, site: Site) -> str | None:
@@ -160,6 +172,8 @@ def check_reads(
             reason, rebound = binding_problem(facts, name, destination, site.func)
             if rebound and varying_rate(site, access):
                 reason = f"{reason}{rate_advice(site, name)}"
+        if reason is None and isinstance(access.node, cst.Name):
+            reason = stability.refusal(facts, access.node, site.func, site.moved_nodes(moved))
         if reason is not None:
             return reason
     return None
@@ -299,17 +313,41 @@ def late_read(
 ) -> str | None:
     """A read whose value may differ between the destination and the first call."""
     constructions = facts.construction_calls | {site_call}
+
+    def unstable(read: cst.CSTNode, what: str, root: cst.Name) -> str | None:
+        """``what`` unless ``read`` reads into a container the file shows stays the same."""
+        change = stability.module_container(facts, root, func, nodes)
+        if change is None:
+            return None
+        if isinstance(change, stability.Change):
+            return f"{what} ({change.describe(facts, root.value)})"
+        return what
+
     for node in nodes:
         for inner in nodes_in(node, cst.Call, skip=(cst.Lambda,)):
             if inner in constructions or inner is node:
                 continue
             root = root_name(inner.func)
             if root is None or not is_imported_or_builtin(facts, root):
-                return f"call `{facts.code(inner.func)}()`"
+                what = f"call `{facts.code(inner.func)}()`"
+                if (
+                    root is None
+                    or not isinstance(inner.func, cst.Attribute)
+                    or inner.func.attr.value not in stability.READERS
+                    or not stability.reads_into(facts, root)
+                ):
+                    return what
+                found = unstable(inner, what, root)
+                if found is not None:
+                    return found
         for subscript in nodes_in(node, cst.Subscript):
             root = root_name(subscript)
-            if root is None or not is_imported_or_builtin(facts, root):
+            if root is None:
                 return f"read `{facts.code(subscript)}`"
+            if not is_imported_or_builtin(facts, root):
+                found = unstable(subscript, f"read `{facts.code(subscript)}`", root)
+                if found is not None:
+                    return found
         for attribute in nodes_in(node, cst.Attribute):
             root = root_name(attribute)
             text = facts.code(attribute)
@@ -321,7 +359,9 @@ def late_read(
                     continue  # the outermost attribute is reported
                 if isinstance(parent, cst.Call) and parent.func is attribute:
                     continue  # a method call: reported as a call
-                return f"read `{text}`"
+                found = unstable(attribute, f"read `{text}`", root)
+                if found is not None:
+                    return found
     if not isinstance(destination, GlobalScope):
         # Module names read in a factory are read when it runs, perhaps before they exist.
         factory_start = facts.sort_key(func)

@@ -72,8 +72,10 @@ def plan_site(planner: Planner, site: Site) -> None:
     facts = planner.facts
     func = site.func
     moved = [*site.feeders, *([site.bound] if site.bound is not None else [])]
-    reason = checks.chosen_at_run_time(facts, site.call) or checks.blocked_by_context(
-        facts, site.call, func
+    reason = (
+        checks.not_resolved(facts, site, planner.traced)
+        or checks.chosen_at_run_time(facts, site.call)
+        or checks.blocked_by_context(facts, site.call, func)
     )
     if reason is None:
         reason = checks.builds_more_than_optimizer(facts, site)

@@ -29,7 +29,7 @@ from fixer import names
 from fixer.analysis.facts import Binding, Facts, names_in, nodes_in, self_parameter
 from fixer.analysis.plan import BoundCall, MovedStatement, NewInit, Reference
 from fixer.findings import Applicability
-from fixer.moves import checks
+from fixer.moves import checks, stability
 
 if TYPE_CHECKING:
     from fixer.analysis.planner import Planner
@@ -72,7 +72,24 @@ def plan_instance_move(
         anchor, after, reason = init_insertion_point(facts, cls, init, attributes)
         if reason is not None:
             return reason
+    changed = container_change(facts, site, moved, self_name, init)
+    if changed is not None and changed[1].certain:
+        name, change = changed
+        return (
+            f"its arguments read `{self_name}.{name}`, and "
+            f"{change.describe(facts, f'{self_name}.{name}')}, so an optimizer built in "
+            "`__init__` could be built with a value that is later changed; build it where the "
+            "value is final"
+        )
     caveat = instance_caveat(facts, site, moved, self_name)
+    if changed is not None:
+        name, change = changed
+        if site.applicability is Applicability.SAFE:
+            site.applicability = Applicability.UNSAFE
+        caveat += (
+            f" (unsafe: its arguments read `{self_name}.{name}`, and "
+            f"{change.describe(facts, f'{self_name}.{name}')})"
+        )
     taken = planner.attributes_taken.setdefault(cls, class_attributes(facts, cls))
     func_scope = facts.inner_scope(func)
     notes: list[str] = []
@@ -129,9 +146,32 @@ def check_method_reads(
                 continue
             return attributes, f"its arguments use `{self_name}` itself"
         reason = checks.local_read(facts, site, name, referents, access)
+        if reason is None and isinstance(access.node, cst.Name):
+            reason = stability.refusal(facts, access.node, site.func, site.moved_nodes(moved))
         if reason is not None:
             return attributes, reason
     return attributes, None
+
+
+def container_change(
+    facts: Facts, site: Site, moved: Sequence[Binding], self_name: str, init: cst.FunctionDef | None
+) -> tuple[str, stability.Change] | None:
+    """A ``self.<attr>`` the arguments read into (``self.config["lr"]``) that another method
+    changes, or may: the first such attribute and its change."""
+    assert isinstance(site.owner, cst.ClassDef)
+    reads: dict[str, list[list[str]]] = {}
+    for node in site.moved_nodes(moved):
+        for attribute in nodes_in(node, cst.Attribute):
+            if isinstance(attribute.value, cst.Name) and attribute.value.value == self_name:
+                path = stability.path_below(facts, attribute)
+                if path:
+                    reads.setdefault(attribute.attr.value, []).append(path)
+    found: tuple[str, stability.Change] | None = None
+    for name in sorted(reads):
+        change = stability.attribute_container(facts, site.owner, init, name, reads[name])
+        if change is not None and (found is None or (change.certain and not found[1].certain)):
+            found = (name, change)
+    return found
 
 
 def instance_caveat(facts: Facts, site: Site, moved: Sequence[Binding], self_name: str) -> str:
@@ -173,9 +213,15 @@ def init_insertion_point(
     for attribute in sorted(attributes):
         where = [i for i, st in enumerate(body) if _assigns_attribute(st, init_self, attribute)]
         if not where:
+            setter = attribute_setter(facts, cls, init, attribute)
+            elsewhere = (
+                f", only `{setter[0]}` does (line {setter[1]}), and that may run after "
+                "`__init__`; set it in `__init__` or build the optimizer there"
+                if setter is not None
+                else " before the place the optimizer would go"
+            )
             reason = (
-                f"its arguments read `self.{attribute}`, which `__init__` does not set "
-                "before the place the optimizer would go"
+                f"its arguments read `self.{attribute}`, which `__init__` does not set{elsewhere}"
             )
             return body[0], False, reason
         if attribute_set_elsewhere(facts, cls, init, attribute):
@@ -190,16 +236,24 @@ def attribute_set_elsewhere(
     facts: Facts, cls: cst.ClassDef, init: cst.FunctionDef, attribute: str
 ) -> bool:
     """Whether a method other than ``__init__`` assigns ``self.<attribute>``."""
+    return attribute_setter(facts, cls, init, attribute) is not None
+
+
+def attribute_setter(
+    facts: Facts, cls: cst.ClassDef, init: cst.FunctionDef | None, attribute: str
+) -> tuple[str, int] | None:
+    """The first method other than ``__init__`` that assigns ``self.<attribute>``, and where."""
     for statement in cls.body.body:
         if isinstance(statement, cst.FunctionDef) and statement is not init:
             self_name = self_parameter(statement)
-            if self_name and any(
-                _is_self_attribute(node, self_name, attribute)
-                and isinstance(facts.parents.get(node), (cst.AssignTarget, cst.AugAssign))
-                for node in nodes_in(statement, cst.Attribute)
-            ):
-                return True
-    return False
+            if not self_name:
+                continue
+            for node in nodes_in(statement, cst.Attribute):
+                if _is_self_attribute(node, self_name, attribute) and isinstance(
+                    facts.parents.get(node), (cst.AssignTarget, cst.AugAssign)
+                ):
+                    return statement.name.value, facts.start(node).line
+    return None
 
 
 def class_attributes(facts: Facts, cls: cst.ClassDef) -> set[str]:

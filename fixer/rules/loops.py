@@ -46,7 +46,7 @@ def detect(planner: Planner) -> None:
     callables = traced_callables(facts, traced)
     calls = {c.call for c in facts.collector.constructions}
     for c in facts.collector.constructions:
-        if c.kind not in (names.Kind.OPTIMIZER, names.Kind.WRAPPER):
+        if c.kind not in (names.Kind.OPTIMIZER, names.Kind.WRAPPER) or c.assumed:
             continue
         if isinstance(c.owner, (cst.ClassDef, cst.Lambda)) or c.owner in traced:
             continue
@@ -93,6 +93,8 @@ def plan_loop_site(
     update = None if traced_call else next((x for u in uses if (x := facts.update_of(u))), None)
     if traced_call is None and update is None:
         return
+    if update is not None and any(facts.session_reset_in(loop) for loop in loops):
+        return  # clear_session() in the loop: each iteration starts training afresh on purpose
     outermost = loops[-1]
     if traced_call is not None:
         rule, applicability = tfo002.RULE, Applicability.SAFE

@@ -23,7 +23,11 @@ spellings in ``hoist_import_tensorflow_as_tf2``, ``hoist_import_tensorflow_unali
 ``hoist_tf_optimizer_from_config`` and ``hoist_tf_optimizer_deserialize_config``; a class picked
 with ``getattr`` is reported in ``report_getattr_optimizer_class_in_traced_step``
 (``checks.chosen_at_run_time``); a rate the loop rebinds is refused with the alternative named in
-``report_tf_step_reads_rate_the_loop_halves``; a traced builder of models and layers is reported, not moved,
+``report_tf_step_reads_rate_the_loop_halves``; names the file never imports are assumed and
+reported, never moved, in ``report_snippet_without_imports`` and
+``report_snippet_optimizers_module_not_imported`` (``checks.not_resolved``), and not assumed
+next to another framework's import or a star import (``keep_snippet_imports_torch``,
+``keep_snippet_star_import``); a traced builder of models and layers is reported, not moved,
 in ``report_traced_method_builds_model_and_optimizer`` and
 ``report_traced_step_builds_layer_inline`` (``checks.builds_more_than_optimizer``), while a loss
 object built beside the optimizer is no obstacle (``hoist_tf_step_builds_loss_and_optimizer``);
@@ -65,7 +69,9 @@ REFUSALS = """\
 The move is refused, and the finding names what blocks it, when: the arguments read a
 parameter or local variable of the step function (build it outside and pass it in); they read
 a name that is not bound yet where the optimizer would go, or that is rebound after that point;
-the optimizer's name is assigned more than once in the step (in both branches of an `if`),
+the file changes a container they read into after that point (`CONFIG["lr"] = args.lr` in
+`main()`, `self.config.update(...)` in another method: the finding names the line); the
+optimizer's name is assigned more than once in the step (in both branches of an `if`),
 declared `global` or `nonlocal`, or deleted; the call sits in a `try` block, a comprehension or
 a `with` block it would have to leave; the traced function also builds layers, models, metrics or
 `tf.Variable`s, which fail the same way (build everything once outside, or do not trace a
@@ -88,6 +94,12 @@ tf.function; a function that `strategy.run` runs inside a tf.function; and the t
 `tf.compat.v1.train.*Optimizer` and `tensorflow_addons.optimizers`, `optimizers.get(...)`,
 `LossScaleOptimizer` wrappers and the classes listed in `extra-optimizers`, whatever the import
 spelling. An optimizer used inline (`tf.keras.optimizers.SGD(0.1).apply_gradients(...)`) counts.
+
+Code that never imports the names it uses (a snippet, a notebook cell, an `exec`-assembled
+script): `Adam(...)` or `optimizers.Adam(...)`, and `@tf.function`, with nothing in the file
+binding them, are taken to be TensorFlow's. The finding says the names are not resolved and is
+never fixed. Nothing is assumed in a file with a star import or an import of another framework
+with optimizers of those names (`torch`, `optax`, `jax`...).
 
 Left alone: an optimizer built outside and only used inside, the lazy singleton the TensorFlow
 guide recommends (`if opt is None: opt = ...`), and optimizers built in `__init__`, `build` or
@@ -118,12 +130,17 @@ learning-rate schedule built in the step only to feed it, and the optimizer a
 It keeps its name when that name is free there, otherwise it becomes `<function>_<name>`; an
 inline optimizer is bound to `optimizer`. The fix is safe (the crash becomes a working program)
 when the arguments read only literals, imported modules and names bound before the destination
-and never rebound after it: they have the same value there as at the first call.""",
+and never rebound after it: they have the same value there as at the first call. That includes
+an item or an attribute of a dict, list or object bound once to a new value (`CONFIG = {...}`,
+`args = parser.parse_args()`, `self.config` set in `__init__`) that nothing in the file assigns
+into, deletes from, updates or hands on after the destination.""",
     unsafe=f"""\
 The fix is unsafe (applied only with `--unsafe-fixes`) when the arguments are evaluated at
-another time than the first call and may differ: they call a function (`get_lr()`), read a
-subscript (`cfg["lr"]`) or an attribute of something not imported (`FLAGS.learning_rate`), now
-evaluated when the module is imported, the factory is called or the instance is created; or
+another time than the first call and may differ: they call a function (`get_lr()`), read
+`FLAGS.learning_rate`, or read an item or an attribute (`cfg["lr"]`, `args.lr`) of something
+the file may change through another name (it is passed to a function, or a method not known to
+only read is called on it), now evaluated when the module is imported, the factory is called or
+the instance is created; or
 when the step trains a model it receives as a parameter, so that calling it with two models
 would share one optimizer. A move to module scope in a library module (no loop, call or
 `__main__` guard at top level) also notes that the module now builds it at import time.
@@ -192,7 +209,16 @@ def headline_of(facts: Facts, call: cst.Call, traced: Traced) -> str:
         where = f"`{traced.owner.name.value}.{func.name.value}` (traced by Keras)"
     else:
         where = f"tf.function `{func.name.value}`"
-    return f"optimizer `{facts.label(call)}` is built inside {where} and fails on its first call"
+    unbound = [facts.label(call).partition(".")[0]] if facts.assumed(call) else []
+    unbound += ["tf"] if traced.assumed else []
+    hedge = ""
+    if unbound:
+        spelled = " or ".join(f"`{name}`" for name in unbound)
+        hedge = f" (not resolved: this file does not import {spelled}; assumed to be TensorFlow's)"
+    return (
+        f"optimizer `{facts.label(call)}` is built inside {where} and fails on its first "
+        f"call{hedge}"
+    )
 
 
 def plan_function(

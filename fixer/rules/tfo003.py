@@ -16,8 +16,9 @@ Fixtures: ``report_eager_loop_rebuilds_optimizer_every_step``,
 ``report_eager_loop_compute_gradients_then_apply``,
 ``hoist_unused_suppressions_removed``; left alone in
 ``keep_trial_loop_builds_model_and_optimizer``,
-``keep_trial_loop_new_optimizer_inside_steps_of_fresh_model`` and
-``keep_eager_loop_new_variable_each_iteration``.
+``keep_trial_loop_new_optimizer_inside_steps_of_fresh_model``,
+``keep_eager_loop_new_variable_each_iteration`` and ``keep_eager_loop_clears_session`` (a loop
+body that calls ``clear_session()`` restarts training on purpose).
 """
 
 from __future__ import annotations

@@ -137,6 +137,7 @@ def find_builders(
             and owner not in traced
             and owner not in found
             and c.kind is not names.Kind.SCHEDULE
+            and not c.assumed
             and not facts.lazy_singleton(c.call, owner)
         ):
             found[owner] = c

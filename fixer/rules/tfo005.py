@@ -11,7 +11,14 @@ Fixtures: ``report_step_function_builds_optimizer_each_call``,
 ``report_step_function_learning_rate_parameter``, ``report_step_function_rate_halved_by_caller``
 (a rate that varies: the finding names `learning_rate.assign` and schedules),
 ``report_step_function_shadows_module_optimizer``, ``report_trainer_method_called_per_batch``;
-left alone in ``keep_step_function_builds_its_own_model``.
+per-call rebuilds in methods of plain classes in
+``report_tf_plain_class_rebuilds_optimizers_each_step`` (runnable: the unfixed program trains
+otherwise than one optimizer per network would; one attribute per optimizer) and, refused,
+``report_plain_class_with_slots_rebuilds_optimizer``; one level up, an optimizer rebuilt per
+episode in ``report_episode_function_rebuilds_optimizer``; left alone in
+``keep_step_function_builds_its_own_model``, ``keep_plain_class_builds_optimizer_in_init``,
+``keep_episode_function_clears_session`` (``clear_session()``) and
+``keep_episode_method_rebuilds_network`` (``rebuilds_attribute``).
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ if TYPE_CHECKING:
     from libcst import metadata
 
     from fixer import analysis, moves
+    from fixer.analysis import facts as facts_module
     from fixer.analysis.facts import Binding, Construction, Facts, Owner
     from fixer.analysis.planner import Planner
     from fixer.moves import Site
@@ -36,6 +44,7 @@ else:
     cst = lazy("libcst")
     metadata = lazy("libcst.metadata")
     analysis = lazy("fixer.analysis")
+    facts_module = lazy("fixer.analysis.facts")
     moves = lazy("fixer.moves")
 
 RULE = Rule(
@@ -47,7 +56,14 @@ The most common form in public training scripts: a step function that is not tra
 function, or a method of a class) builds its optimizer and applies it to a model it does not
 build itself, and a loop of the same file calls that function for every batch.
 
-Left alone: a step that also builds the model it trains (a fresh model per call).""",
+This includes a function called once per episode or per outer iteration that builds its
+optimizer and then trains for several steps (the state restarts every episode), and methods of
+plain classes called once per step (`learner.update(...)`), with the optimizer inline
+(`tf.keras.optimizers.Adam(lr).apply_gradients(...)`) or assigned.
+
+Left alone: a step that also builds the model it trains (a fresh model per call, or a method
+that assigns the `self.<network>` it trains), and one that calls
+`tf.keras.backend.clear_session()`, which starts training afresh on purpose.""",
     why="""\
 Nothing crashes, but every call starts from a new optimizer: Adam's moment estimates, momentum
 and the step count restart on every step, so training silently differs from what is written.""",
@@ -121,6 +137,7 @@ def detect(planner: Planner) -> None:
         func = c.owner
         if (
             c.kind is names.Kind.SCHEDULE
+            or c.assumed
             or not isinstance(func, cst.FunctionDef)
             or func in traced
             or func not in callers
@@ -143,9 +160,33 @@ def detect(planner: Planner) -> None:
             for x in facts.assignments_of(func_scope, v)
             if not facts.is_parameter(x)
         ]
-        if not variables or built_here:
+        if not variables or built_here or rebuilds_attribute(facts, func, update):
             continue  # it trains something it builds itself: a fresh model per call
+        if facts.session_reset_in(func) is not None:
+            continue  # clear_session(): each call starts training afresh on purpose
         plan_per_call_site(planner, c, func, binding, callers[func])
+
+
+def rebuilds_attribute(facts: Facts, func: cst.FunctionDef, update: cst.Call) -> bool:
+    """The update trains ``self.<attr>...`` and ``func`` assigns ``self.<attr>`` itself (a method
+    that builds a new network and its optimizer on each call)."""
+    self_name = facts_module.self_parameter(func)
+    if self_name is None:
+        return False
+    trained = {
+        node.attr.value
+        for node in facts_module.nodes_in(update, cst.Attribute)
+        if isinstance(node.value, cst.Name) and node.value.value == self_name
+    }
+    for node in facts_module.nodes_in(func, cst.Attribute):
+        if (
+            isinstance(node.value, cst.Name)
+            and node.value.value == self_name
+            and node.attr.value in trained
+            and isinstance(facts.parents.get(node), cst.AssignTarget)
+        ):
+            return True
+    return False
 
 
 def loop_callers(facts: Facts) -> dict[cst.FunctionDef, cst.Call]:
@@ -184,8 +225,9 @@ def plan_per_call_site(
     owner = facts.collector.owner_of[func]
     headline = (
         f"optimizer `{facts.label(c.call)}` is built on every call of `{func.name.value}`, which "
-        f"the loop on line {facts.start(loop).line} calls each step, so its state (moments, step "
-        "count) restarts every step and training silently differs from what is written"
+        f"the loop on line {facts.start(loop).line} calls on every iteration, so its state "
+        "(moments, step count) restarts each time and training silently differs from what is "
+        "written"
     )
     site = moves.Site(
         c.call,

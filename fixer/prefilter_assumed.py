@@ -1,0 +1,76 @@
+"""The pre-filter's side door: code that uses optimizer names it never imports.
+
+A snippet, a notebook cell or an ``exec``-assembled script may call ``Adam(...)`` or
+``optimizers.Adam(...)`` without importing anything; the analysis then takes the unbound name
+to be TensorFlow's (``names.assumed_optimizer``) and reports it, never fixing it. The four
+stages of :mod:`fixer.prefilter` look only for calls that resolve through imports, so a file
+they rule out comes here before it is skipped.
+
+Why this is sound. The analysis assumes an optimizer only for a call whose callee, spelled as
+a dotted name, ``names.assumed_optimizer`` accepts, and whose first name nothing in the file
+binds. Such a call spells a class name of ``names.STAR_IMPORTABLE_OPTIMIZERS`` as a whole word
+followed, across what Python allows there, by ``(``; a file whose bytes do not match
+:data:`_SPELLED` has none. Otherwise ``ast`` finds every call spelled so; a first name
+bound by an import at module level is bound everywhere (no scope of the file can then see it
+unbound), so those calls are dropped; anything else keeps the file.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from fixer import names
+from fixer.prefilter import dotted_name, parse_quietly
+
+
+def _spelling_pattern() -> re.Pattern[bytes]:
+    """A class name as a whole word, then what Python allows before the call's parenthesis
+    (spaces, newlines and comments inside brackets, continuations, closing parentheses)."""
+    classes = b"|".join(name.encode() for name in sorted(names.STAR_IMPORTABLE_OPTIMIZERS))
+    filler = rb"(?:[ \t\f\r\n)]|\\(?:\r\n?|\n)|#[^\r\n]*)*"
+    return re.compile(
+        rb"(?<![\w\x80-\xff])(?:" + classes + rb")(?![\w\x80-\xff])" + filler + rb"\("
+    )
+
+
+_SPELLED = _spelling_pattern()
+
+
+def may_assume(data: bytes) -> bool:
+    """Whether the analysis may take an unbound name in ``data`` for a TensorFlow optimizer."""
+    if _SPELLED.search(data) is None:
+        return False
+    tree = parse_quietly(data)
+    if tree is None:
+        return True  # the engine reports what it makes of it
+    imported = _module_level_imports(tree.body)
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        spelled = dotted_name(node.func)
+        if spelled is None or not names.assumed_optimizer(spelled):
+            continue
+        if spelled.partition(".")[0] not in imported:
+            return True
+    return False
+
+
+def _module_level_imports(body: list[ast.stmt]) -> set[str]:
+    """Names bound by imports that run at module level (also inside ``if``/``try`` there)."""
+    found: set[str] = set()
+    for statement in body:
+        if isinstance(statement, (ast.Import, ast.ImportFrom)):
+            for alias in statement.names:
+                if alias.name != "*":
+                    found.add(alias.asname or alias.name.partition(".")[0])
+        elif isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        else:
+            for field in ("body", "orelse", "finalbody"):
+                inner = getattr(statement, field, None)
+                if isinstance(inner, list):
+                    found |= _module_level_imports(inner)
+            for handler in getattr(statement, "handlers", []):
+                found |= _module_level_imports(handler.body)
+    return found
