@@ -43,7 +43,8 @@ from fixer.names import NameTable
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _STRATEGY_RUNS = frozenset({"run", "experimental_run_v2"})
-_UPDATE_METHODS = frozenset({"apply_gradients", "minimize", "apply"})  # as the engine's facts
+# As the engine's facts: the updates, and ``compile``, which hands the optimizer to a model.
+_UPDATE_METHODS = frozenset({"apply_gradients", "minimize", "apply", "compile"})
 
 
 def _word_offsets(text: bytes, word: bytes) -> Iterator[int]:
@@ -97,7 +98,8 @@ class _Tracers:
 
 
 def _applies_update(func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
-    """Whether ``func`` calls ``.apply_gradients``, ``.minimize`` or ``.apply`` on anything."""
+    """Whether ``func`` calls ``.apply_gradients``, ``.minimize``, ``.apply`` or ``.compile`` on
+    anything."""
     return any(
         isinstance(node, ast.Attribute) and node.attr in _UPDATE_METHODS for node in ast.walk(func)
     )

@@ -31,6 +31,8 @@ Loop = Union[cst.For, cst.While]
 
 # Methods through which an optimizer updates variables.
 _UPDATE_METHODS = frozenset({"apply_gradients", "minimize", "apply"})
+# Keras methods that train a compiled model with the optimizer ``compile`` gave it.
+_FIT_METHODS = frozenset({"fit", "fit_generator", "train_on_batch"})
 # Attributes naming the variables a model trains.
 _VARIABLE_ATTRIBUTES = frozenset(
     {"trainable_variables", "trainable_weights", "variables", "weights", "trainable_params"}
@@ -808,14 +810,42 @@ class Facts:
     # ----------------------------------------------------------------- training
 
     def update_of(self, use: cst.CSTNode) -> cst.Call | None:
-        """``use.apply_gradients(...)`` (or ``minimize``/``apply``): the update call, if any."""
+        """``use.apply_gradients(...)`` (or ``minimize``/``apply``): the update call, if any; or
+        ``model.compile(optimizer=use)`` followed by ``model.fit(...)`` in the same function."""
         attribute = self.parents.get(use)
+        if isinstance(attribute, cst.Arg):
+            return self._compiled_with(use, attribute)
         if not isinstance(attribute, cst.Attribute) or attribute.value is not use:
             return None
         if attribute.attr.value not in _UPDATE_METHODS:
             return None
         call = self.parents.get(attribute)
         return call if isinstance(call, cst.Call) and call.func is attribute else None
+
+    def _compiled_with(self, use: cst.CSTNode, arg: cst.Arg) -> cst.Call | None:
+        """``<model>.compile(optimizer=use)`` (or first positional), when the same function (or
+        module) then trains that model with ``fit``: the model's variables are what it trains."""
+        call = self.parents.get(arg)
+        if (
+            not isinstance(call, cst.Call)
+            or not isinstance(call.func, cst.Attribute)
+            or call.func.attr.value != "compile"
+            or _argument(call, 0, "optimizer") is not use
+        ):
+            return None
+        receiver = self.code(call.func.value)
+        scope = self.scopes.get(call)
+        for other in self.collector.all_calls:
+            func = other.func
+            if (
+                isinstance(func, cst.Attribute)
+                and func.attr.value in _FIT_METHODS
+                and self.scopes.get(other) is scope
+                and self.sort_key(other) > self.sort_key(call)
+                and self.code(func.value) == receiver
+            ):
+                return call
+        return None
 
     def update_in(
         self, call: cst.Call, binding: Binding | None, func: cst.FunctionDef
@@ -854,6 +884,11 @@ class Facts:
         trained = _trained_argument(update)
         if trained is not None:
             found.extend(self._variable_roots(trained, depth=0))
+        func = update.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "compile":
+            receiver = root_name(func.value)
+            if receiver is not None:
+                found.append(receiver.value)  # model.compile(...): it trains the model
         return list(dict.fromkeys(found))
 
     def _variable_roots(self, expr: cst.BaseExpression, depth: int) -> list[str]:

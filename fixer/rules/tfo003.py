@@ -6,7 +6,9 @@ the loop applies the optimizer itself); the move: :mod:`fixer.moves.before_loop`
 What the update trains is read from every spelling of it (``Facts.updated_variables``):
 ``apply_gradients([(grad, w)])``, ``zip(grads, variables)`` with ``variables`` a list built
 before, ``compute_gradients(..., var_list=...)`` then ``apply_gradients(grads_and_vars)``,
-``minimize(loss, [w])`` and ``var_list=``, and Keras 3's ``apply(grads, variables)``.
+``minimize(loss, [w])`` and ``var_list=``, and Keras 3's ``apply(grads, variables)``; and a
+recompile, ``model.compile(optimizer=Adam(...))`` followed by ``model.fit(...)``
+(``Facts.update_of``), in ``report_eager_loop_recompiles_each_epoch``.
 
 Fixtures: ``report_eager_loop_rebuilds_optimizer_every_step``,
 ``report_eager_loop_apply_gradients_list_of_pairs``,
@@ -14,10 +16,13 @@ Fixtures: ``report_eager_loop_rebuilds_optimizer_every_step``,
 ``report_eager_loop_minimize_var_list_positional``,
 ``report_eager_loop_keras3_apply_variables_named_before``,
 ``report_eager_loop_compute_gradients_then_apply``,
+``report_tf_eager_loop_rebuilds_momentum_optimizer`` (runnable: a silent bug, proven against a
+reference),
 ``hoist_unused_suppressions_removed``; left alone in
 ``keep_trial_loop_builds_model_and_optimizer``,
 ``keep_trial_loop_new_optimizer_inside_steps_of_fresh_model``,
-``keep_eager_loop_new_variable_each_iteration`` and ``keep_eager_loop_clears_session`` (a loop
+``keep_eager_loop_new_variable_each_iteration``, ``keep_recompile_with_fresh_model_each_trial``
+and ``keep_eager_loop_clears_session`` (a loop
 body that calls ``clear_session()`` restarts training on purpose).
 """
 
@@ -34,10 +39,13 @@ RULE = Rule(
 An optimizer built in the body of a loop that runs eagerly (outside any traced function) and
 applied in that loop (`apply_gradients`, `minimize` or `apply`) to variables of a model that
 outlives the iteration; often written inline:
-`tf.keras.optimizers.Adam(lr).apply_gradients(zip(grads, model.trainable_variables))`.
+`tf.keras.optimizers.Adam(lr).apply_gradients(zip(grads, model.trainable_variables))`. A loop
+that recompiles the same model with a new optimizer before each `fit`
+(`model.compile(optimizer=tf.keras.optimizers.Adam(lr))`) counts too.
 
-Left alone: a loop that builds a fresh model each iteration (trials, hyper-parameter searches),
-and an update whose trained variables cannot be told.""",
+Left alone: a loop that builds a fresh model each iteration (trials, hyper-parameter searches)
+or calls `tf.keras.backend.clear_session()`, and an update whose trained variables cannot be
+told.""",
     why="""\
 Nothing crashes, but each step starts from a new optimizer: Adam's moment estimates, momentum
 and the step count are thrown away every iteration, so the model does not train the way the

@@ -15,7 +15,9 @@ per-call rebuilds in methods of plain classes in
 ``report_tf_plain_class_rebuilds_optimizers_each_step`` (runnable: the unfixed program trains
 otherwise than one optimizer per network would; one attribute per optimizer) and, refused,
 ``report_plain_class_with_slots_rebuilds_optimizer``; one level up, an optimizer rebuilt per
-episode in ``report_episode_function_rebuilds_optimizer``; left alone in
+episode in ``report_episode_function_rebuilds_optimizer``, and a recompile per episode
+(``model.compile(optimizer=Adam(...))`` then ``fit``) in
+``report_recompile_each_episode_in_method``; left alone in
 ``keep_step_function_builds_its_own_model``, ``keep_plain_class_builds_optimizer_in_init``,
 ``keep_episode_function_clears_session`` (``clear_session()``) and
 ``keep_episode_method_rebuilds_network`` (``rebuilds_attribute``).
@@ -59,7 +61,10 @@ build itself, and a loop of the same file calls that function for every batch.
 This includes a function called once per episode or per outer iteration that builds its
 optimizer and then trains for several steps (the state restarts every episode), and methods of
 plain classes called once per step (`learner.update(...)`), with the optimizer inline
-(`tf.keras.optimizers.Adam(lr).apply_gradients(...)`) or assigned.
+(`tf.keras.optimizers.Adam(lr).apply_gradients(...)`) or assigned; and a recompile,
+`model.compile(optimizer=tf.keras.optimizers.Adam(lr))` followed by `model.fit(...)` in a
+method called once per episode: the fix builds it once and passes the same instance to
+`compile`.
 
 Left alone: a step that also builds the model it trains (a fresh model per call, or a method
 that assigns the `self.<network>` it trains), and one that calls
