@@ -72,7 +72,7 @@ def plan_instance_move(
         anchor, after, reason = init_insertion_point(facts, cls, init, attributes)
         if reason is not None:
             return reason
-    changed = container_change(facts, site, moved, self_name, init)
+    changed = container_change(facts, site, moved, self_name, init, anchor)
     if changed is not None and changed[1].certain:
         name, change = changed
         return (
@@ -154,7 +154,12 @@ def check_method_reads(
 
 
 def container_change(
-    facts: Facts, site: Site, moved: Sequence[Binding], self_name: str, init: cst.FunctionDef | None
+    facts: Facts,
+    site: Site,
+    moved: Sequence[Binding],
+    self_name: str,
+    init: cst.FunctionDef | None,
+    anchor: cst.CSTNode | None,
 ) -> tuple[str, stability.Change] | None:
     """A ``self.<attr>`` the arguments read into (``self.config["lr"]``) that another method
     changes, or may: the first such attribute and its change."""
@@ -168,7 +173,9 @@ def container_change(
                     reads.setdefault(attribute.attr.value, []).append(path)
     found: tuple[str, stability.Change] | None = None
     for name in sorted(reads):
-        change = stability.attribute_container(facts, site.owner, init, name, reads[name])
+        change = stability.attribute_container(
+            facts, site.owner, init, name, reads[name], anchor if init is not None else None
+        )
         if change is not None and (found is None or (change.certain and not found[1].certain)):
             found = (name, change)
     return found

@@ -193,13 +193,16 @@ def attribute_container(
     init: cst.FunctionDef | None,
     attribute: str,
     reads: list[list[str]],
+    after: cst.CSTNode | None = None,
 ) -> Change | None:
     """For ``self.<attribute>[...]`` read in a method (``reads``: the paths read below it): the
-    first use of ``self.<attribute>`` in the class's methods (``__init__`` aside) that changes
-    what those paths hold, or may."""
+    first use of ``self.<attribute>`` in the class's methods that changes what those paths
+    hold, or may; in ``__init__``, only the uses past ``after`` (where the optimizer goes)."""
     found: Change | None = None
     for statement in cls.body.body:
-        if not isinstance(statement, cst.FunctionDef) or statement is init:
+        if not isinstance(statement, cst.FunctionDef):
+            continue
+        if statement is init and after is None:
             continue
         self_name = self_parameter(statement)
         if self_name is None:
@@ -209,6 +212,12 @@ def attribute_container(
                 isinstance(node.value, cst.Name)
                 and node.value.value == self_name
                 and node.attr.value == attribute
+            ):
+                continue
+            if (
+                statement is init
+                and after is not None
+                and facts.sort_key(node) < facts.end_key(after)
             ):
                 continue
             change = _use_of(facts, node, reads)
