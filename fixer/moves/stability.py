@@ -21,7 +21,8 @@ Uses that run before the destination (module-level statements above it) do not c
 inside functions may run at any time, so they all count.
 
 Fixtures: ``hoist_tf_config_dict_never_changed``, ``hoist_tf_parsed_args_attribute``,
-``hoist_factory_config_dict_stable_or_changed``, ``report_config_overridden_in_main``,
+``hoist_factory_config_dict_stable_or_changed``, ``report_factory_config_parameter_stays_unsafe``,
+``report_config_overridden_in_main``,
 ``report_method_config_changed_by_another_method``, ``report_move_changes_when_arguments_are_read``
 (passed to a call: unsafe), ``report_method_attribute_set_in_compile`` (see
 ``fixer.moves.instance``); left alone in ``keep_optimizer_built_once_from_config``.
