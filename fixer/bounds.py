@@ -68,21 +68,14 @@ def nesting_depth(tree: ast.AST, source: str | bytes) -> int:
 def _longest_concatenation(source: str | bytes) -> int:
     """The most string literals written next to each other (``"a" "b" "c"``: 3). Counted with
     the tokenizer only when the file holds enough quotes for a chain past the limit."""
-    quotes = source.count("'" if isinstance(source, str) else b"'") + source.count(
-        '"' if isinstance(source, str) else b'"'
-    )
-    if quotes < 2 * NESTING_LIMIT:
-        return 0
-    readline = (
-        io.StringIO(source).readline
-        if isinstance(source, str)
-        else io.BytesIO(source).readline
-    )
-    tokens = (
-        tokenize.generate_tokens(readline)  # type: ignore[arg-type]
-        if isinstance(source, str)
-        else tokenize.tokenize(readline)  # type: ignore[arg-type]
-    )
+    if isinstance(source, str):
+        if source.count("'") + source.count('"') < 2 * NESTING_LIMIT:
+            return 0
+        tokens = tokenize.generate_tokens(io.StringIO(source).readline)
+    else:
+        if source.count(b"'") + source.count(b'"') < 2 * NESTING_LIMIT:
+            return 0
+        tokens = tokenize.tokenize(io.BytesIO(source).readline)
     fstring_start = getattr(tokenize, "FSTRING_START", None)  # Python 3.12
     fstring_end = getattr(tokenize, "FSTRING_END", None)
     skipped = {tokenize.NL, tokenize.COMMENT, tokenize.ENCODING}

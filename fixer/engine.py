@@ -112,7 +112,7 @@ def fix_source(
         return FixResult(path, source, source, (_error(path, NESTED_TOO_DEEPLY.code, message),))
 
 
-def _refusal(source: str | bytes, path: str) -> Diagnostic | None:
+def _refusal(source: AnyStr, path: str) -> Diagnostic | None:
     """Why ``source`` must not reach LibCST, if it must not: CPython does not compile it (its
     own message: the file is not Python this interpreter runs), or it nests deeper than
     :data:`fixer.bounds.NESTING_LIMIT`. Only then is LibCST's native parser, which has no
@@ -130,7 +130,10 @@ def _refusal(source: str | bytes, path: str) -> Diagnostic | None:
             compile(tree, path, "exec", _compile_flags(path), dont_inherit=True)
     except SyntaxError as error:
         return _error(
-            path, SYNTAX_ERROR.code, f"syntax error: {error.msg}", error.lineno or 1,
+            path,
+            SYNTAX_ERROR.code,
+            f"syntax error: {error.msg}",
+            error.lineno or 1,
             error.offset or 1,
         )
     except (RecursionError, MemoryError):
@@ -212,7 +215,7 @@ class _SelfCheckFailed(Exception):
     """The fixed text is not what fixer promises to write; the message says how."""
 
 
-def _self_check(fixed: str | bytes, path: str, names: NameTable, rules: RuleSet) -> None:
+def _self_check(fixed: AnyStr, path: str, names: NameTable, rules: RuleSet) -> None:
     """What is written must compile, and fixing it again must change nothing (a fix that
     produces another finding it would fix, or text it would move again, is a bug)."""
     try:
@@ -221,8 +224,7 @@ def _self_check(fixed: str | bytes, path: str, names: NameTable, rules: RuleSet)
             compile(fixed, path, "exec", _compile_flags(path), dont_inherit=True)
     except SyntaxError as error:
         raise _SelfCheckFailed(
-            f"the fixed text would not compile ({error.msg}, line {error.lineno} of the fixed "
-            "text)"
+            f"the fixed text would not compile ({error.msg}, line {error.lineno} of the fixed text)"
         ) from None
     except (ValueError, RecursionError, MemoryError) as error:
         raise _SelfCheckFailed(

@@ -69,6 +69,19 @@ RULES: tuple[Rule, ...] = (
     WORKER_CRASHED,
 )
 
+# The reports that a file was not checked (TFO900 and up): errors in every format.
+NOT_CHECKED_CODES = frozenset(
+    rule.code
+    for rule in (
+        SYNTAX_ERROR,
+        INTERNAL_ERROR,
+        FILE_TOO_LARGE,
+        NESTED_TOO_DEEPLY,
+        TIMEOUT,
+        WORKER_CRASHED,
+    )
+)
+
 RULES_BY_CODE: dict[str, Rule] = {rule.code: rule for rule in RULES}
 
 # The kinds that make TensorFlow fail (``error`` in CI annotations); the others are silent.
