@@ -506,12 +506,20 @@ def _write_target(path: Path, roots: Sequence[Path]) -> Path:
     except (OSError, RuntimeError):
         raise WriteRefused("broken symbolic link (or a loop of them); not written") from None
     repository = _repository_root(path.absolute().parent.resolve())
-    allowed = [r.resolve() for r in roots] + ([repository] if repository is not None else [])
+    allowed = [_root(r) for r in roots] + ([repository] if repository is not None else [])
     if any(target == root or root in target.parents for root in allowed):
         return target
     raise WriteRefused(
         f"symbolic link to {target}, outside the repository and the paths given; not written"
     )
+
+
+def _root(given: Path) -> Path:
+    """A path given on the command line, resolved; a file's own name is kept (a symbolic link
+    named on the command line does not vouch for its own target)."""
+    if given.is_dir():
+        return given.resolve()
+    return given.absolute().parent.resolve() / given.name
 
 
 def _same_owner(info: os.stat_result) -> bool:
