@@ -133,8 +133,8 @@ def _refusal(source: AnyStr, path: str) -> Diagnostic | None:
             path,
             SYNTAX_ERROR.code,
             f"syntax error: {error.msg}",
-            error.lineno or 1,
-            error.offset or 1,
+            max(1, error.lineno or 1),
+            max(1, error.offset or 1),
         )
     except (RecursionError, MemoryError):
         return _error(

@@ -266,7 +266,7 @@ def run(
     taken = list(files)
     if len(taken) < SERIAL_BELOW:
         jobs = 1
-    pool = Pool(jobs, _Task(settings), _failed, timeout=timeout)
+    pool = Pool(jobs, _Task(settings), _failed, timeout=timeout, warm_up=_load_engine)
     return Batch(len(taken), _outcomes(pool.map(taken), taken))
 
 
@@ -282,7 +282,7 @@ def run_one(
     like any file of a run."""
     from fixer.workers import Pool
 
-    pool = Pool(1, _DataTask(settings, data, shown), _failed, timeout=timeout)
+    pool = Pool(1, _DataTask(settings, data, shown), _failed, timeout=timeout, warm_up=_load_engine)
     for outcome in pool.map([file]):
         if outcome is not None:
             return outcome
@@ -297,6 +297,11 @@ def _outcomes(
             shown = display_path(file.path)
             outcome = FileOutcome(file.path, shown, FileResult(shown, (), parsed=False))
         yield outcome
+
+
+def _load_engine() -> None:
+    """Import the engine (and LibCST), so that the workers forked next start with it."""
+    import fixer.engine  # noqa: F401
 
 
 def _failed(file: SourceFile, diagnostic: Diagnostic) -> FileOutcome:

@@ -67,11 +67,15 @@ class Pool:
         failed: Callable[[SourceFile, Diagnostic], FileOutcome],
         *,
         timeout: float | None,
+        warm_up: Callable[[], None] | None = None,
     ) -> None:
         self.jobs = max(1, jobs)
         self.task = task
         self.failed = failed
         self.timeout = timeout if timeout else None
+        # Called once before the first replacement worker starts: what it imports there, a
+        # fresh worker has from the start, instead of spending its file's time on it.
+        self.warm_up = warm_up
         self.workers: list[_Worker] = []
         # fork starts a worker in milliseconds with fixer already imported; elsewhere (macOS,
         # Windows) the platform's default start method is the safe one.
@@ -185,6 +189,9 @@ class Pool:
         if worker.given:
             todo.appendleft(list(worker.given))
         self._stop(worker)
+        if self.warm_up is not None:
+            self.warm_up()
+            self.warm_up = None
         self.workers[self.workers.index(worker)] = self._start()
 
     def _stop(self, worker: _Worker) -> None:
