@@ -15,10 +15,10 @@ RULE = Rule(
     name="file-too-large",
     summary="the file is larger than --max-file-size and may hold a finding; it was not parsed",
     catches="""\
-A file larger than ``--max-file-size`` (default 1 MiB; ``max-file-size`` in the configuration)
-whose bytes name an optimizer. Such a file is not parsed: LibCST's analysis costs about a minute
-and 1.2 GB of memory per megabyte, enough to stop a CI runner. A large file that names no
-optimizer is skipped as usual, without an error.""",
+A file larger than ``--max-file-size`` (default 1 MiB) whose bytes name an optimizer. Such a
+file is not parsed: LibCST's analysis costs about a minute and 1.2 GB of memory per megabyte,
+enough to stop a CI runner. It is read a megabyte at a time, so memory stays bounded whatever
+its size. A large file that names no optimizer is skipped as usual, without an error.""",
     why="""\
 The file was not checked, so a finding in it may be missing. The run exits with status 2 so
 that CI does not pass silently.""",

@@ -15,8 +15,8 @@ RULE = Rule(
     name="timeout",
     summary="fixer took longer than --timeout on this file; it was stopped and left untouched",
     catches="""\
-A file whose analysis ran longer than ``--timeout`` seconds (default 120; ``timeout`` in the
-configuration). The worker process working on it is stopped and replaced, and the run goes on
+A file whose analysis ran longer than ``--timeout`` seconds (default 120; the time counts from
+when its worker started on it). The worker process is stopped and replaced, and the run goes on
 with the other files.""",
     why="""\
 The file was not checked, so a finding in it may be missing. The run exits with status 2. A
