@@ -860,7 +860,8 @@ class _Command:
             if is_notebook(outcome.shown):
                 from fixer.notebooks import cell_diff  # imported only when a notebook changed
 
-                self._write_stdout(cell_diff(result.source, result.fixed, shown))
+                # For reading only (git apply does not take it): the name shown escaped.
+                self._write_stdout(cell_diff(result.source, result.fixed, printable(shown)))
             else:
                 self._write_stdout(unified_diff(result.source, result.fixed, shown))
 

@@ -89,7 +89,9 @@ def process(
     raises for a bad file. ``names`` and ``rules`` replace the settings' for this file.
 
     A file that is not ``explicit`` (it was found in a directory) and is marked ``@generated`` is
-    skipped unless the settings include generated files.
+    skipped unless the settings include generated files. A file larger than the settings'
+    ``max_file_size`` is never parsed: it is read in pieces for the pre-filter's names, and is
+    clean without them, ``TFO902`` with them.
     """
     shown = display_path(path) if shown is None else shown
     names = settings.names if names is None else names

@@ -356,6 +356,9 @@ def test_a_dead_worker_costs_one_file_and_a_stuck_one_its_time(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int
 ) -> None:
     def segfault() -> None:
+        import faulthandler
+
+        faulthandler.disable()  # pytest's, inherited by the worker: no dump in the test's log
         os.kill(os.getpid(), signal.SIGSEGV)
 
     def hang() -> None:
