@@ -142,6 +142,8 @@ class Pool:
         done: dict[int, FileOutcome | None],
     ) -> None:
         busy = [worker for worker in self.workers if worker.given]
+        if not busy:
+            return
         waiting_for: list[Any] = [w.connection for w in busy] + [w.process.sentinel for w in busy]
         left = None
         if self.timeout is not None and busy:
