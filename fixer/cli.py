@@ -15,8 +15,8 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from contextlib import ExitStack, contextmanager, suppress
+from dataclasses import dataclass, replace
 from enum import Enum, IntEnum
 from pathlib import Path
 from typing import IO, Annotated, Optional
@@ -24,24 +24,34 @@ from typing import IO, Annotated, Optional
 import typer
 
 from fixer import __version__
+from fixer.bounds import DEFAULT_MAX_FILE_SIZE, DEFAULT_TIMEOUT
 from fixer.config import Config, ConfigError, Overrides, Resolver, parse_per_file_ignores
 from fixer.files import (
     DEFAULT_EXCLUDES,
     PathError,
     Selection,
     SourceFile,
+    WriteRefused,
     in_shard,
     is_excluded,
     is_notebook,
     iter_discover,
     repository_relative,
-    write_atomic,
+    write_fixed,
 )
 from fixer.findings import Diagnostic
 from fixer.output import Emitter, FileReport, RunInfo, make_emitter
+from fixer.output.escaping import printable, printable_lines
 from fixer.report import summary, unified_diff
 from fixer.rulesets import Layer, PerFileIgnore, SelectorError, expand_all
-from fixer.runner import FileOutcome, FileResult, RunSettings, default_jobs, process, run
+from fixer.runner import (
+    FileOutcome,
+    FileResult,
+    RunSettings,
+    default_jobs,
+    run,
+    run_one,
+)
 
 app = typer.Typer(add_completion=False, rich_markup_mode=None)
 rule_app = typer.Typer(add_completion=False, rich_markup_mode=None)
@@ -62,7 +72,9 @@ def _version(value: bool) -> None:
 
 
 def _err(text: str) -> None:
-    typer.echo(text, err=True)
+    """One message on stderr, its control characters escaped; quiet if stderr is gone."""
+    with suppress(OSError):
+        typer.echo(printable_lines(text), err=True)
 
 
 class _Failed(Exception):
@@ -266,6 +278,24 @@ def main(
             help="Only files changed since the merge base with git REF (and uncommitted ones).",
         ),
     ] = None,
+    timeout: Annotated[
+        float,
+        typer.Option(
+            "--timeout",
+            min=0,
+            metavar="SECONDS",
+            help="Stop work on a file after this long and report it (TFO904); 0: no limit.",
+        ),
+    ] = DEFAULT_TIMEOUT,
+    max_file_size: Annotated[
+        int,
+        typer.Option(
+            "--max-file-size",
+            min=0,
+            metavar="BYTES",
+            help="Do not parse larger files that may hold a finding (TFO902); 0: no limit.",
+        ),
+    ] = DEFAULT_MAX_FILE_SIZE,
     jobs: Annotated[
         Optional[int],  # noqa: UP045 - see `version`
         typer.Option(
@@ -376,6 +406,8 @@ def main(
             config=config,
             jobs=jobs or default_jobs(),
             shard=None if shard is None else _parse_shard(shard),
+            timeout=timeout,
+            max_file_size=max_file_size,
         )
         code = _Command(options).run()
     except _Failed as error:
@@ -419,6 +451,8 @@ class _Options:
     config: Path | None
     jobs: int
     shard: tuple[int, int] | None
+    timeout: float = DEFAULT_TIMEOUT
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
 
     def __post_init__(self) -> None:
         if self.stdin_filename is None and not self.paths:
@@ -456,6 +490,19 @@ class _Totals:
         self.findings = self.fixable = self.unsafe = 0
         self.changed_files = self.generated = self.errors = 0
         self.checked: list[str] = []
+        self.written: list[str] = []  # files rewritten (--write), for an interrupted run
+
+
+class _Stopped(Exception):
+    """SIGTERM or SIGHUP: the run stops as it does on Ctrl-C."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+class _OutputClosed(Exception):
+    """The reader of stdout went away (``fixer --diff . | head``)."""
 
 
 class _Command:
@@ -471,6 +518,9 @@ class _Command:
         self.totals = _Totals()
         self.all_findings: list[Diagnostic] = []
         self.unsafe_shown = bool(options.overrides.unsafe_fixes) or self.base.unsafe_fixes
+        # A symbolic link is written through when its target lies inside one of these (or in
+        # the link's repository): the paths given.
+        self.roots = tuple(Path(raw) for raw in options.paths)
 
     # ----------------------------------------------------------------- selection
 
@@ -579,9 +629,37 @@ class _Command:
             unsafe_fixes=False,  # carried by each file's rule set
             include_generated=options.include_generated,
             with_edits=options.format_name in ("json", "json-lines", "sarif"),
+            max_file_size=options.max_file_size,
         )
 
     def run(self) -> int:
+        """The run, stopped cleanly by Ctrl-C, SIGTERM, SIGHUP or a closed stdout."""
+        with _stopping_signals():
+            try:
+                return self._run()
+            except KeyboardInterrupt:
+                return self._interrupted(2)  # SIGINT
+            except _Stopped as stopped:
+                return self._interrupted(stopped.signum)
+            except _OutputClosed:
+                _silence_stdout()
+                if self.totals.errors:
+                    return Exit.ERROR
+                return Exit.FINDINGS  # something was being printed: a finding, a diff, a name
+
+    def _interrupted(self, signum: int) -> int:
+        """Say which files were already rewritten (they are complete: each write is atomic or
+        finishes before a signal is handled), and exit as the shell expects (128 + signal)."""
+        written = self.totals.written
+        if written:
+            _err(f"fixer: interrupted; {len(written)} file(s) had been rewritten:")
+            for shown in written:
+                _err(f"  {shown}")
+        else:
+            _err("fixer: interrupted; no file was rewritten")
+        return 128 + signum
+
+    def _run(self) -> int:
         options = self.options
         with ExitStack() as stack:
             report_to: IO[str]
@@ -593,7 +671,9 @@ class _Command:
             if options.stdin_filename is not None:
                 outcome = self._stdin_outcome()
                 return self._render([outcome], 1, path_errors, report_to)
-            batch = run(self.files(path_errors), self.settings(), options.jobs)
+            batch = run(
+                self.files(path_errors), self.settings(), options.jobs, timeout=options.timeout
+            )
             return self._render(batch, batch.total, path_errors, report_to)
 
     def _stdin_outcome(self) -> FileOutcome:
@@ -607,14 +687,12 @@ class _Command:
             not config.notebooks and is_notebook(path.name)
         ):
             return FileOutcome(path, shown, FileResult(shown, (), data, data, parsed=False))
-        outcome = process(
-            path,
+        outcome = run_one(
+            SourceFile(path, True, config.names(), config.rules_for(path)),
+            data,
+            shown,
             self.settings(),
-            explicit=True,
-            names=config.names(),
-            rules=config.rules_for(path),
-            shown=shown,
-            data=data,
+            timeout=self.options.timeout,
         )
         if outcome.result is not None and not outcome.result.source:
             # Unchanged results travel without their bytes; stdin --write echoes them.
@@ -640,8 +718,11 @@ class _Command:
 
         def emit(text: str) -> None:
             if text and listing:
-                report_to.write(text)
-                report_to.flush()
+                try:
+                    report_to.write(text)
+                    report_to.flush()
+                except BrokenPipeError:
+                    raise _OutputClosed from None
 
         for path_error in path_errors:
             _err(f"fixer: error: {path_error.path}: {path_error.message}")
@@ -650,9 +731,15 @@ class _Command:
 
         with _progress(total, options.mode) as advance:
             stdout = sys.stdout
-            for outcome in outcomes:
-                advance()
-                self._one(outcome, stdout, emit, emitter)
+            iterator = iter(outcomes)
+            try:
+                for outcome in iterator:
+                    advance()
+                    self._one(outcome, stdout, emit, emitter)
+            finally:
+                close = getattr(iterator, "close", None)
+                if close is not None:
+                    close()  # stops the workers at once when the run is cut short
 
         counts = {
             "files": total - totals.generated,
@@ -668,8 +755,11 @@ class _Command:
         if options.statistics:
             from fixer.output.statistics import render_statistics
 
-            report_to.write(render_statistics(self.all_findings, options.format_name))
-            report_to.flush()
+            try:
+                report_to.write(render_statistics(self.all_findings, options.format_name))
+                report_to.flush()
+            except BrokenPipeError:
+                raise _OutputClosed from None
         _err(
             summary(
                 **counts,
@@ -721,6 +811,25 @@ class _Command:
             )
         else:
             self.all_findings.extend(result.diagnostics)
+        try:
+            self._act(outcome, result, stdout)
+        except BrokenPipeError:
+            raise _OutputClosed from None
+        except (OSError, WriteRefused) as error:
+            if isinstance(error, WriteRefused):
+                message = str(error)
+            else:
+                message = f"cannot write: {error.strerror or error}"
+            _err(f"fixer: error: {outcome.shown}: {message}")
+            totals.errors += 1
+            # Nothing was fixed in this file: its findings count, and are listed, as left.
+            totals.fixable -= len(result.fixable)
+            totals.unsafe -= len(result.unsafe)
+            left = tuple(_unapplied(d) for d in result.diagnostics)
+            if options.mode == "write":
+                self.all_findings.extend(d for d in left if d not in self.all_findings)
+            emit(file_(FileReport(outcome.shown, left, result.suppressed, error=message)))
+            return
         emit(
             file_(
                 FileReport(
@@ -728,12 +837,6 @@ class _Command:
                 )
             )
         )
-        try:
-            self._act(outcome, result, stdout)
-        except OSError as error:
-            _err(f"fixer: error: {outcome.shown}: cannot write: {error.strerror or error}")
-            totals.errors += 1
-            return
         if result.changed:
             totals.changed_files += 1
 
@@ -744,27 +847,75 @@ class _Command:
             if self.options.stdin_filename is not None:
                 self._write_stdout(result.fixed if result.changed else result.source)
             elif result.changed:
-                write_atomic(outcome.path, result.fixed)
+                write_fixed(outcome.path, result.source, result.fixed, self.roots)
+                self.totals.written.append(outcome.shown)
             return
         if not result.changed:
             return
         if mode == "check":
-            stdout.write(f"{outcome.shown}\n")
+            stdout.write(f"{printable(outcome.shown)}\n")
             stdout.flush()
         elif mode == "diff":
             shown = repository_relative(outcome.path)
             if is_notebook(outcome.shown):
                 from fixer.notebooks import cell_diff  # imported only when a notebook changed
 
-                self._write_stdout(cell_diff(result.source, result.fixed, shown))
+                # For reading only (git apply does not take it): the name shown escaped.
+                self._write_stdout(cell_diff(result.source, result.fixed, printable(shown)))
             else:
                 self._write_stdout(unified_diff(result.source, result.fixed, shown))
 
     @staticmethod
     def _write_stdout(data: bytes) -> None:
-        sys.stdout.flush()
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
+        try:
+            sys.stdout.flush()
+            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.flush()
+        except BrokenPipeError:
+            raise _OutputClosed from None
+
+
+def _unapplied(diagnostic: Diagnostic) -> Diagnostic:
+    if diagnostic.fix is None or not diagnostic.fix.applied:
+        return diagnostic
+    return replace(diagnostic, fix=replace(diagnostic.fix, applied=False))
+
+
+@contextmanager
+def _stopping_signals() -> Iterator[None]:
+    """SIGTERM and SIGHUP (the terminal closing) stop the run as Ctrl-C does: the workers are
+    stopped and the files already rewritten are named. Only in the main thread."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        raise _Stopped(signum)
+
+    previous = {}
+    for name in ("SIGTERM", "SIGHUP"):
+        number = getattr(signal, name, None)
+        if number is not None:
+            previous[number] = signal.signal(number, stop)
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+def _silence_stdout() -> None:
+    """After a broken pipe: point stdout at the null device, so that Python's final flush does
+    not complain on stderr."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
 
 
 @contextmanager

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import ast
+import warnings
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import AnyStr, Generic
 
 import libcst as cst
 
+from fixer import __version__, bounds
 from fixer import edits as text
 from fixer.analysis import Decision, Facts, SiteKey, plan, prepare
 from fixer.findings import Applicability, Diagnostic, FindingsView, Fix, TextEdit
 from fixer.names import DEFAULT_NAMES, NameTable
-from fixer.prefilter import may_hold_suppression, parse_quietly
-from fixer.rules import INTERNAL_ERROR, SYNTAX_ERROR, UNUSED_SUPPRESSION
+from fixer.prefilter import may_hold_suppression
+from fixer.rules import INTERNAL_ERROR, NESTED_TOO_DEEPLY, SYNTAX_ERROR, UNUSED_SUPPRESSION
 from fixer.rulesets import DEFAULT_RULES, RuleSet
 from fixer.suppressions import Directive, Unused, comment_edits, find_directives, unused
 from fixer.transform import apply_plan
@@ -95,22 +97,85 @@ def fix_source(
     """
     if unsafe_fixes and not rules.unsafe_fixes:
         rules = replace(rules, unsafe_fixes=True)
+    refused = _refusal(source, path)
+    if refused is not None:
+        return FixResult(path, source, source, (refused,))
+    try:
+        return bounds.on_deep_stack(
+            lambda: _fix_parsed(source, path, names, rules, with_edits, check=True)
+        )
+    except RecursionError:
+        message = (
+            "too deeply nested for fixer's analysis (RecursionError); left unchanged "
+            "(please report this file)"
+        )
+        return FixResult(path, source, source, (_error(path, NESTED_TOO_DEEPLY.code, message),))
+
+
+def _refusal(source: AnyStr, path: str) -> Diagnostic | None:
+    """Why ``source`` must not reach LibCST, if it must not: CPython does not compile it (its
+    own message: the file is not Python this interpreter runs), or it nests deeper than
+    :data:`fixer.bounds.NESTING_LIMIT`. Only then is LibCST's native parser, which has no
+    guard of its own against deep nesting, handed the text."""
     null = b"\x00" if isinstance(source, bytes) else "\x00"
     if null in source:
         line = source[: source.index(null)].count(b"\n" if isinstance(source, bytes) else "\n")
-        diagnostic = _error(
+        return _error(
             path, SYNTAX_ERROR.code, "syntax error: source code cannot contain null bytes", line + 1
         )
-        return FixResult(path, source, source, (diagnostic,))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(source)
+            compile(tree, path, "exec", _compile_flags(path), dont_inherit=True)
+    except SyntaxError as error:
+        return _error(
+            path,
+            SYNTAX_ERROR.code,
+            f"syntax error: {error.msg}",
+            max(1, error.lineno or 1),
+            max(1, error.offset or 1),
+        )
+    except (RecursionError, MemoryError):
+        return _error(
+            path,
+            NESTED_TOO_DEEPLY.code,
+            "nested too deeply for Python to compile; not checked",
+        )
+    except (ValueError, UnicodeError, LookupError) as error:
+        return _error(path, SYNTAX_ERROR.code, f"cannot decode or parse: {error}")
+    depth = bounds.nesting_depth(tree, source)
+    if depth > bounds.NESTING_LIMIT:
+        return _error(
+            path,
+            NESTED_TOO_DEEPLY.code,
+            f"nested {depth} levels deep, more than the {bounds.NESTING_LIMIT} fixer parses; "
+            "not checked",
+        )
+    return None
+
+
+def _compile_flags(path: str) -> int:
+    # A notebook's cells run under IPython, which allows ``await`` at the top level.
+    return ast.PyCF_ALLOW_TOP_LEVEL_AWAIT if path.endswith(".ipynb") else 0
+
+
+def _fix_parsed(
+    source: AnyStr,
+    path: str,
+    names: NameTable,
+    rules: RuleSet,
+    with_edits: bool,
+    *,
+    check: bool,
+) -> FixResult[AnyStr]:
+    """:func:`fix_source` for a source CPython compiles; ``check``: self-check the result."""
     try:
         module = cst.parse_module(source)
         if _has_bare_cr(source) and _render(module, source) != source:
             # e.g. old Mac CR-only line endings: LibCST cannot give the same bytes back.
             message = "cannot keep this file byte-for-byte (CR-only line endings?); not checked"
             return FixResult(path, source, source, (_error(path, SYNTAX_ERROR.code, message),))
-    except RecursionError:
-        message = "syntax error: too deeply nested to parse"
-        return FixResult(path, source, source, (_error(path, SYNTAX_ERROR.code, message),))
     except cst.ParserSyntaxError as error:
         diagnostic = _syntax_error(source, path, error)
         return FixResult(path, source, source, (diagnostic,))
@@ -123,34 +188,70 @@ def fix_source(
         if run.plan.changes_anything:
             fixed_module = apply_plan(module, run.plan, run.facts.parents)
             fixed = _render(fixed_module, source)
-            if fixed != source:
-                _check_parses(fixed)
+            if fixed != source and check:
+                _self_check(fixed, path, names, rules)
         diagnostics = run.with_fixes(fixed_module.code) if with_edits else run.marked()
-    except cst.ParserSyntaxError as error:
-        diagnostic = _error(
-            path,
-            INTERNAL_ERROR.code,
-            f"internal error: the fixed file would not parse ({error.message}); left unchanged",
+    except _SelfCheckFailed as failure:
+        message = (
+            f"internal error: {failure}; left unchanged (please report this file, "
+            f"with fixer {__version__})"
         )
-        return FixResult(path, source, source, (diagnostic,))
+        return FixResult(path, source, source, (_error(path, INTERNAL_ERROR.code, message),))
+    except RecursionError:
+        raise  # fix_source reports it
     except Exception as error:  # a bug in fixer must not stop a batch run
         detail = (str(error).splitlines() or [""])[0][:160]
         diagnostic = _error(
             path,
             INTERNAL_ERROR.code,
             f"internal error: {type(error).__name__}: {detail}; left unchanged "
-            "(please report this file)",
+            f"(please report this file, with fixer {__version__})",
         )
         return FixResult(path, source, source, (diagnostic,))
     return FixResult(path, source, fixed, diagnostics, run.suppressed)
 
 
-def _check_parses(fixed: str | bytes) -> None:
-    """Raise ``ParserSyntaxError`` if the fixed source does not parse. Python's own parser
-    answers first (it is several times faster); only what it rejects is handed to LibCST, so a
-    file LibCST accepts and CPython does not is judged as before."""
-    if parse_quietly(fixed) is None:
-        cst.parse_module(fixed)
+class _SelfCheckFailed(Exception):
+    """The fixed text is not what fixer promises to write; the message says how."""
+
+
+def _self_check(fixed: AnyStr, path: str, names: NameTable, rules: RuleSet) -> None:
+    """What is written must compile, and fixing it again must change nothing (a fix that
+    produces another finding it would fix, or text it would move again, is a bug)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile(fixed, path, "exec", _compile_flags(path), dont_inherit=True)
+    except SyntaxError as error:
+        raise _SelfCheckFailed(
+            f"the fixed text would not compile ({error.msg}, line {error.lineno} of the fixed text)"
+        ) from None
+    except (ValueError, RecursionError, MemoryError) as error:
+        raise _SelfCheckFailed(
+            f"the fixed text would not compile ({type(error).__name__})"
+        ) from None
+    again = _fix_parsed(fixed, path, names, rules, False, check=False)
+    if again.errors:
+        raise _SelfCheckFailed(
+            f"the fixed text fails a second pass ({again.errors[0].code}: "
+            f"{again.errors[0].message})"
+        )
+    if again.fixed != fixed:
+        before = _lines(fixed)
+        after = _lines(again.fixed)
+        line = next(
+            (n for n, (a, b) in enumerate(zip(before, after), start=1) if a != b),
+            min(len(before), len(after)) + 1,
+        )
+        raise _SelfCheckFailed(
+            f"a second pass would change the fixed text again (first at line {line} of the "
+            "fixed text)"
+        )
+
+
+def _lines(text: str | bytes) -> list[str]:
+    decoded = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
+    return decoded.splitlines()
 
 
 def _may_suppress(source: str | bytes) -> bool:

@@ -6,6 +6,7 @@ import os
 import re
 import stat
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -453,25 +454,165 @@ def read_bytes(path: Path) -> bytes:
     return path.read_bytes()
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` in one step, keeping its permission bits."""
+class WriteRefused(Exception):
+    """A file fixer will not write, and why (one line)."""
+
+
+# A temporary file's name: short and fixed in length, so that it fits NAME_MAX (255 bytes on
+# most file systems) next to a file whose own name already uses all of it.
+_TEMPORARY_PREFIX = ".fixer-"
+_TEMPORARY_SUFFIX = ".tmp"
+
+
+def write_fixed(path: Path, expected: bytes, data: bytes, roots: Sequence[Path] = ()) -> Path:
+    """Write ``data`` to ``path``, whose bytes were ``expected`` when it was read; return the
+    file written (a symbolic link's target). Raises :class:`WriteRefused` (nothing written) or
+    ``OSError``; ``path`` is then as it was.
+
+    - A symbolic link is written through to its target when the target lies inside the
+      repository holding the link or inside one of ``roots`` (the paths given); otherwise it is
+      refused.
+    - A file that is read-only (no write permission bit), not a regular file, or no longer holds
+      ``expected`` (changed since it was read) is refused.
+    - A file with one link and the owner and group a new file of ours would get is replaced
+      atomically (a temporary sibling, then ``rename``), keeping its permission bits.
+    - Otherwise (other hard links, another owner or group) its inode is kept: the original is
+      first copied to a temporary sibling, the new bytes are written in place, and on any
+      failure the original bytes are put back; the copy is removed once the write is complete.
+    """
+    target = _write_target(path, roots)
+    try:
+        info = os.stat(target)
+    except OSError as error:
+        raise WriteRefused(f"cannot write: {error.strerror or error}") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise WriteRefused("not a regular file; not written")
+    if not info.st_mode & 0o222 or not os.access(target, os.W_OK):
+        raise WriteRefused("read-only file; not written")
+    if read_bytes(target) != expected:
+        raise WriteRefused("changed on disk since fixer read it; not written (run fixer again)")
+    if info.st_nlink == 1 and _same_owner(info):
+        _replace(target, data, info)
+    else:
+        _write_in_place(target, data)
+    return target
+
+
+def _write_target(path: Path, roots: Sequence[Path]) -> Path:
+    if not path.is_symlink():
+        return path
+    try:
+        target = path.resolve(strict=True)
+    except (OSError, RuntimeError):
+        raise WriteRefused("broken symbolic link (or a loop of them); not written") from None
+    repository = _repository_root(path.absolute().parent.resolve())
+    allowed = [_root(r) for r in roots] + ([repository] if repository is not None else [])
+    if any(target == root or root in target.parents for root in allowed):
+        return target
+    raise WriteRefused(
+        f"symbolic link to {target}, outside the repository and the paths given; not written"
+    )
+
+
+def _root(given: Path) -> Path:
+    """A path given on the command line, resolved; a file's own name is kept (a symbolic link
+    named on the command line does not vouch for its own target)."""
+    if given.is_dir():
+        return given.resolve()
+    return given.absolute().parent.resolve() / given.name
+
+
+def _same_owner(info: os.stat_result) -> bool:
+    """Whether a new file made here would have ``info``'s owner and group."""
+    geteuid = getattr(os, "geteuid", None)
+    if geteuid is None:  # Windows: no owners to keep
+        return True
+    return bool(info.st_uid == geteuid() and info.st_gid == os.getegid())
+
+
+def _temporary(beside: Path) -> tuple[int, str]:
     import tempfile
 
-    mode = path.stat().st_mode & 0o7777
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".fixer")
+    return tempfile.mkstemp(dir=beside.parent, prefix=_TEMPORARY_PREFIX, suffix=_TEMPORARY_SUFFIX)
+
+
+def _replace(path: Path, data: bytes, info: os.stat_result) -> None:
+    """Replace ``path`` with ``data`` in one step, keeping its permission bits (and its group,
+    when a set-group-ID folder gave the new file another)."""
+    fd, temporary = _temporary(path)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-        os.chmod(temporary, mode)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, stat.S_IMODE(info.st_mode))
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
 
 
+def _write_in_place(path: Path, data: bytes) -> None:
+    """Overwrite ``path`` through its own inode (its hard links, owner and group stay). The
+    original goes to a temporary sibling first, and is written back if the write fails; signals
+    that would stop fixer wait until the write is complete."""
+    original = read_bytes(path)
+    fd, backup = _temporary(path)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(original)
+        handle.flush()
+        os.fsync(handle.fileno())
+    with _signals_held():
+        try:
+            _overwrite(path, data)
+        except BaseException:
+            try:
+                _overwrite(path, original)
+            except BaseException:
+                raise OSError(
+                    f"the write failed and so did restoring it; the original is in {backup}"
+                ) from None
+            Path(backup).unlink(missing_ok=True)
+            raise
+    Path(backup).unlink(missing_ok=True)
+
+
+def _overwrite(path: Path, data: bytes) -> None:
+    descriptor = os.open(path, os.O_WRONLY)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(descriptor, view) :]
+        os.ftruncate(descriptor, len(data))
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """Ctrl-C, SIGTERM and SIGHUP wait while a file is overwritten in place (main thread, POSIX)."""
+    import signal
+    import threading
+
+    mask = getattr(signal, "pthread_sigmask", None)
+    held: set[signal.Signals] = set()
+    if mask is not None and threading.current_thread() is threading.main_thread():
+        held = {getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP")}
+        mask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        if held:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, held)
+
+
 def repository_relative(path: Path) -> str:
     """The path as ``git apply`` expects it: relative to the repository root, else to the cwd."""
-    absolute = path.resolve()
+    try:
+        absolute = path.resolve()
+    except (OSError, RuntimeError):  # a loop of symbolic links
+        return display_path(path).lstrip("/")
     repository = _repository_root(absolute.parent)
     if repository is not None:
         return absolute.relative_to(repository).as_posix()
@@ -489,5 +630,5 @@ def display_path(path: Path) -> str:
         return path.as_posix()  # already relative to the working directory, as walked
     try:
         return path.resolve().relative_to(_resolved(os.getcwd())).as_posix()
-    except ValueError:
+    except (ValueError, OSError, RuntimeError):  # outside, or a loop of symbolic links
         return path.as_posix()

@@ -4,6 +4,7 @@ findings' formats (text, JSON, SARIF, ...) are in ``fixer.output``."""
 from __future__ import annotations
 
 import difflib
+import os
 
 _NO_NEWLINE = b"\\ No newline at end of file\n"
 
@@ -14,8 +15,8 @@ def unified_diff(before: bytes, after: bytes, path: str) -> bytes:
         difflib.unified_diff,
         before.splitlines(keepends=True),
         after.splitlines(keepends=True),
-        fromfile=f"a/{path}".encode(),
-        tofile=f"b/{path}".encode(),
+        fromfile=git_quoted(f"a/{path}"),
+        tofile=git_quoted(f"b/{path}"),
         lineterm=b"\n",
     )
     out = bytearray()
@@ -27,6 +28,29 @@ def unified_diff(before: bytes, after: bytes, path: str) -> bytes:
         else:
             out += line + b"\n" + _NO_NEWLINE
     return bytes(out)
+
+
+_QUOTED = {0x07: b"\\a", 0x08: b"\\b", 0x09: b"\\t", 0x0A: b"\\n", 0x0B: b"\\v"}
+_QUOTED.update({0x0C: b"\\f", 0x0D: b"\\r", 0x22: b'\\"', 0x5C: b"\\\\"})
+
+
+def git_quoted(name: str) -> bytes:
+    """A file name in a diff header as git writes it: as is when it is plain ASCII, otherwise
+    in double quotes with C escapes and octal bytes (``"a/new\\nline.py"``), which ``git
+    apply`` reads back. So a newline cannot split the header and an escape sequence cannot reach
+    a terminal."""
+    raw = os.fsencode(name)
+    if all(0x20 <= byte < 0x7F and byte not in (0x22, 0x5C) for byte in raw):
+        return raw
+    out = bytearray(b'"')
+    for byte in raw:
+        if byte in _QUOTED:
+            out += _QUOTED[byte]
+        elif 0x20 <= byte < 0x7F:
+            out.append(byte)
+        else:
+            out += b"\\%03o" % byte
+    return bytes(out + b'"')
 
 
 def plural(count: int, noun: str) -> str:

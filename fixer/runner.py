@@ -8,30 +8,22 @@ cannot hold a finding starts and ends quickly.
 from __future__ import annotations
 
 import os
-import signal
-import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
-from itertools import chain, islice
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from fixer.bounds import DEFAULT_MAX_FILE_SIZE, DEFAULT_TIMEOUT
 from fixer.files import SourceFile, display_path, is_generated, is_notebook, read_bytes
-from fixer.findings import Diagnostic, FindingsView
+from fixer.findings import Applicability, Diagnostic, FindingsView
 from fixer.names import DEFAULT_NAMES, NameTable
 from fixer.prefilter import Prefilter, may_hold_suppression, parse_quietly
+from fixer.rules import FILE_TOO_LARGE
 from fixer.rulesets import DEFAULT_RULES, RuleSet
 
-if TYPE_CHECKING:
-    from concurrent.futures import ProcessPoolExecutor
-
-# Below this many files a pool costs more (process start-up, LibCST imported in each worker)
-# than it saves.
+# Below this many files more than one worker costs more (process start-up, LibCST imported in
+# each worker) than it saves.
 SERIAL_BELOW = 16
-# Files handed to a worker at a time: large enough to keep inter-process traffic low, small
-# enough to balance files that take LibCST's time against the many the pre-filter skips.
-CHUNK = 16
 
 
 @dataclass(frozen=True)
@@ -44,6 +36,7 @@ class RunSettings:
     include_generated: bool = False
     with_edits: bool = False  # attach each finding's fix as text edits (JSON, SARIF)
     rules: RuleSet = DEFAULT_RULES
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE  # larger files that may hold a finding: TFO902
 
 
 DEFAULT_SETTINGS = RunSettings()
@@ -96,16 +89,25 @@ def process(
     raises for a bad file. ``names`` and ``rules`` replace the settings' for this file.
 
     A file that is not ``explicit`` (it was found in a directory) and is marked ``@generated`` is
-    skipped unless the settings include generated files.
+    skipped unless the settings include generated files. A file larger than the settings'
+    ``max_file_size`` is never parsed: it is read in pieces for the pre-filter's names, and is
+    clean without them, ``TFO902`` with them.
     """
     shown = display_path(path) if shown is None else shown
     names = settings.names if names is None else names
     rules = settings.rules if rules is None else rules
+    limit = settings.max_file_size
     if data is None:
         try:
+            if limit and path.stat().st_size > limit:
+                return _too_large(
+                    path, shown, _scan_file(path, _needles(names)), explicit, settings
+                )
             data = read_bytes(path)
         except OSError as error:
             return FileOutcome(path, shown, None, error.strerror or str(error))
+    elif limit and len(data) > limit:
+        return _too_large(path, shown, _scan_data(data, _needles(names)), explicit, settings)
     if not explicit and not settings.include_generated and is_generated(data):
         return FileOutcome(path, shown, None, generated=True)
 
@@ -138,6 +140,55 @@ def process(
     else:
         slim = FileResult(shown, result.diagnostics, suppressed=result.suppressed)
     return FileOutcome(path, shown, slim)
+
+
+# How much of a file too large to parse is read at a time, looking for the pre-filter's names.
+_SCAN = 1024 * 1024
+
+
+def _needles(names: NameTable) -> tuple[bytes, ...] | None:
+    return _prefilter(names).facts.needles
+
+
+def _scan_file(path: Path, needles: tuple[bytes, ...] | None) -> tuple[bool, bool]:
+    """Whether the file (too large to parse) is marked ``@generated``, and whether its bytes
+    hold one of ``needles`` (None: any file may), read a piece at a time: memory stays bounded
+    whatever its size. Python source is in an ASCII-compatible encoding, so an ASCII name is
+    found in its raw bytes."""
+    overlap = max((len(needle) for needle in needles or ()), default=1) - 1
+    found = needles is None
+    with path.open("rb") as handle:
+        head = handle.read(_SCAN)
+        generated = is_generated(head)
+        tail = b""
+        piece = head
+        while piece and not found:
+            window = tail + piece
+            found = any(needle in window for needle in needles or ())
+            tail = window[-overlap:] if overlap else b""
+            piece = handle.read(_SCAN)
+    return generated, found
+
+
+def _scan_data(data: bytes, needles: tuple[bytes, ...] | None) -> tuple[bool, bool]:
+    return is_generated(data), needles is None or any(needle in data for needle in needles)
+
+
+def _too_large(
+    path: Path, shown: str, scan: tuple[bool, bool], explicit: bool, settings: RunSettings
+) -> FileOutcome:
+    """A file over ``--max-file-size``: skipped when it names no optimizer, else TFO902."""
+    generated, named = scan
+    if not explicit and not settings.include_generated and generated:
+        return FileOutcome(path, shown, None, generated=True)
+    if not named:
+        return FileOutcome(path, shown, FileResult(shown, (), parsed=False))
+    message = (
+        f"larger than {settings.max_file_size:,} bytes (--max-file-size) and may hold a finding; "
+        "not checked"
+    )
+    error = Diagnostic(shown, 1, 1, FILE_TOO_LARGE.code, message, Applicability.NONE, True)
+    return FileOutcome(path, shown, FileResult(shown, (error,)))
 
 
 def _notebook(
@@ -199,84 +250,98 @@ class Batch:
 
 
 def run(
-    files: Iterable[SourceFile], settings: RunSettings = DEFAULT_SETTINGS, jobs: int = 1
+    files: Iterable[SourceFile],
+    settings: RunSettings = DEFAULT_SETTINGS,
+    jobs: int = 1,
+    *,
+    timeout: float | None = DEFAULT_TIMEOUT,
 ) -> Batch:
-    """Process ``files`` on up to ``jobs`` processes; the outcomes come in the order given.
+    """Process ``files`` in up to ``jobs`` worker processes; the outcomes come in the order given.
 
-    The order and the content of the outcomes do not depend on ``jobs``. ``files`` is consumed
-    before this returns; with a pool, work starts while it is still being produced (a directory
-    walk), and the worker processes exist before any thread of the caller's, such as a progress
-    bar's (they are forked on Linux).
+    The order and the content of the outcomes do not depend on ``jobs``. Each file is processed
+    in a worker process (:mod:`fixer.workers`), so that a crash or a file that takes longer than
+    ``timeout`` seconds (None or 0: no limit) costs only that file (TFO905, TFO904). A run of
+    fewer than ``SERIAL_BELOW`` files uses one worker.
     """
-    iterator = iter(files)
-    first = list(islice(iterator, SERIAL_BELOW))
-    if jobs <= 1 or len(first) < SERIAL_BELOW:
-        taken = [*first, *iterator]
-        return Batch(len(taken), _serial(taken, settings))
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor  # imported only when a pool is used
+    from fixer.workers import Pool
 
-    # fork starts a worker in milliseconds with fixer already imported; elsewhere (macOS,
-    # Windows) the platform's default start method is the safe one.
-    context = multiprocessing.get_context("fork" if sys.platform == "linux" else None)
-    taken = []
-    pool = ProcessPoolExecutor(jobs, context, initializer=_start_worker, initargs=(settings,))
-    try:
-        results = pool.map(_work, _recorded(chain(first, iterator), taken), chunksize=CHUNK)
-    except BaseException:
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    return Batch(len(taken), _collect(pool, results, taken))
+    taken = list(files)
+    if len(taken) < SERIAL_BELOW:
+        jobs = 1
+    pool = Pool(jobs, _Task(settings), _failed, timeout=timeout, warm_up=_load_engine)
+    return Batch(len(taken), _outcomes(pool.map(taken), taken))
 
 
-def _recorded(files: Iterable[SourceFile], into: list[SourceFile]) -> Iterator[SourceFile]:
-    for file in files:
-        into.append(file)
-        yield file
+def run_one(
+    file: SourceFile,
+    data: bytes,
+    shown: str,
+    settings: RunSettings = DEFAULT_SETTINGS,
+    *,
+    timeout: float | None = DEFAULT_TIMEOUT,
+) -> FileOutcome:
+    """:func:`process` of ``data`` (read from stdin) as the file ``file``, in a worker process
+    like any file of a run."""
+    from fixer.workers import Pool
+
+    pool = Pool(1, _DataTask(settings, data, shown), _failed, timeout=timeout, warm_up=_load_engine)
+    for outcome in pool.map([file]):
+        if outcome is not None:
+            return outcome
+    return FileOutcome(file.path, shown, FileResult(shown, (), parsed=False))
 
 
-def _serial(files: Sequence[SourceFile], settings: RunSettings) -> Iterator[FileOutcome]:
-    for file in files:
-        yield process(
-            file.path, settings, explicit=file.explicit, names=file.names, rules=file.rules
+def _outcomes(
+    results: Iterator[FileOutcome | None], files: Sequence[SourceFile]
+) -> Iterator[FileOutcome]:
+    for file, outcome in zip(files, results):
+        if outcome is None:  # the common case, sent small: clean without parsing
+            shown = display_path(file.path)
+            outcome = FileOutcome(file.path, shown, FileResult(shown, (), parsed=False))
+        yield outcome
+
+
+def _load_engine() -> None:
+    """Import the engine (and LibCST), so that the workers forked next start with it."""
+    import fixer.engine  # noqa: F401
+
+
+def _failed(file: SourceFile, diagnostic: Diagnostic) -> FileOutcome:
+    """The outcome of a file whose worker died on it or ran out of time."""
+    shown = display_path(file.path)
+    return FileOutcome(file.path, shown, FileResult(shown, (replace(diagnostic, path=shown),)))
+
+
+@dataclass(frozen=True)
+class _DataTask:
+    """:class:`_Task` for bytes that are not read from the file (stdin)."""
+
+    settings: RunSettings
+    data: bytes
+    shown: str
+
+    def __call__(self, file: SourceFile) -> FileOutcome:
+        return process(
+            file.path,
+            self.settings,
+            explicit=True,
+            names=file.names,
+            rules=file.rules,
+            shown=self.shown,
+            data=self.data,
         )
 
 
-def _collect(
-    pool: ProcessPoolExecutor, results: Iterator[FileOutcome | None], files: Sequence[SourceFile]
-) -> Iterator[FileOutcome]:
-    from concurrent.futures.process import BrokenProcessPool
+@dataclass(frozen=True)
+class _Task:
+    """What a worker does with one file (a class, so that it pickles for spawned workers)."""
 
-    done = 0
-    try:
-        for outcome in results:
-            if outcome is None:  # the common case, sent as one byte: clean without parsing
-                path = files[done].path
-                shown = display_path(path)
-                outcome = FileOutcome(path, shown, FileResult(shown, (), parsed=False))
-            done += 1
-            yield outcome
-    except BrokenProcessPool:
-        for file in files[done:]:
-            shown = display_path(file.path)
-            yield FileOutcome(file.path, shown, None, "a fixer worker process died on this batch")
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    settings: RunSettings
 
-
-_settings = DEFAULT_SETTINGS
-
-
-def _start_worker(settings: RunSettings) -> None:
-    global _settings
-    _settings = settings
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-
-
-def _work(file: SourceFile) -> FileOutcome | None:
-    outcome = process(
-        file.path, _settings, explicit=file.explicit, names=file.names, rules=file.rules
-    )
-    if outcome.result is not None and not outcome.result.parsed:
-        return None
-    return outcome
+    def __call__(self, file: SourceFile) -> FileOutcome | None:
+        outcome = process(
+            file.path, self.settings, explicit=file.explicit, names=file.names, rules=file.rules
+        )
+        if outcome.result is not None and not outcome.result.parsed:
+            return None
+        return outcome

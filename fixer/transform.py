@@ -43,7 +43,9 @@ def _around(plan: Plan, parents: Mapping[cst.CSTNode, cst.CSTNode]) -> frozenset
 
 
 def _is_blank(line: cst.EmptyLine) -> bool:
-    return line.comment is None
+    """A line with nothing on it. A form feed (a page break) counts as a comment: it stays
+    where it is, once, and is never reused as one of several blank lines."""
+    return line.comment is None and "\f" not in line.whitespace.value
 
 
 def _blank_prefix(lines: Sequence[cst.EmptyLine]) -> int:

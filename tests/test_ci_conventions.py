@@ -60,7 +60,20 @@ ALL_SUPPRESSED = fixture("keep_suppressed_in_every_place")
 # A syntax error in a file that may hold a finding (other files are not parsed at all).
 BROKEN = b"import tensorflow as tf\ndef broken(:\n    return tf.keras.optimizers.Adam()\n"
 CLEAN = b"import tensorflow as tf\n\nx = 1\n"
-CODES = ("TFO001", "TFO002", "TFO003", "TFO004", "TFO005", "TFO100", "TFO900", "TFO901")
+CODES = (
+    "TFO001",
+    "TFO002",
+    "TFO003",
+    "TFO004",
+    "TFO005",
+    "TFO100",
+    "TFO900",
+    "TFO901",
+    "TFO902",
+    "TFO903",
+    "TFO904",
+    "TFO905",
+)
 
 FINDING = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<column>\d+): (?P<code>TFO\d{3}) ")
 SUMMARY = re.compile(r"^checked \d+ files?, ")

@@ -309,6 +309,10 @@ def test_sarif_driver_describes_every_rule() -> None:
         "TFO100": "note",
         "TFO900": "error",
         "TFO901": "error",
+        "TFO902": "error",
+        "TFO903": "error",
+        "TFO904": "error",
+        "TFO905": "error",
     }
     first = driver["rules"][0]
     assert first["shortDescription"]["text"] == RULES[0].summary

@@ -17,13 +17,13 @@ fingerprint does not (it stays when cells are added above).
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
 from fixer.findings import Diagnostic
+from fixer.output.escaping import json_text
 from fixer.output.records import FileReport, RunInfo
 from fixer.rules import UNUSED_SUPPRESSION
 
@@ -119,7 +119,7 @@ class GitlabEmitter:
         return ""
 
     def finish(self, run: RunInfo) -> str:
-        return json.dumps(self._issues, ensure_ascii=False, indent=2) + "\n"
+        return json_text(self._issues, indent=2) + "\n"
 
 
 def code_quality(reports: Iterable[FileReport]) -> list[dict[str, Any]]:

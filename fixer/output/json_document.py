@@ -69,11 +69,11 @@ then ``line``, ``column`` and ``code`` are null)::
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from typing import Any
 
 from fixer.findings import Applicability, Diagnostic, Fix, TextEdit
+from fixer.output.escaping import json_text
 from fixer.output.records import FileReport, RunInfo
 
 VERSION = 1
@@ -198,4 +198,4 @@ class JsonDocumentEmitter:
         return ""
 
     def finish(self, run: RunInfo) -> str:
-        return json.dumps(document(self._records, run), ensure_ascii=False, indent=2) + "\n"
+        return json_text(document(self._records, run), indent=2) + "\n"

@@ -7,8 +7,7 @@ hold exactly the lines of the unsharded run.
 
 from __future__ import annotations
 
-import json
-
+from fixer.output.escaping import json_text
 from fixer.output.json_document import file_record
 from fixer.output.records import FileReport, RunInfo
 
@@ -17,7 +16,7 @@ class JsonLinesEmitter:
     """One compact line of JSON per file; nothing at the end."""
 
     def file(self, report: FileReport) -> str:
-        return json.dumps(file_record(report), ensure_ascii=False, separators=(",", ":")) + "\n"
+        return json_text(file_record(report), separators=(",", ":")) + "\n"
 
     def finish(self, run: RunInfo) -> str:
         return ""

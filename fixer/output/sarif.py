@@ -18,7 +18,6 @@ not to the JSON text); ``fixer --write`` makes them.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from pathlib import PurePath
 from typing import Any
@@ -27,9 +26,10 @@ from urllib.parse import quote
 from fixer import __version__
 from fixer.explain import render_rule
 from fixer.findings import Applicability, Diagnostic, Fix
+from fixer.output.escaping import json_text
 from fixer.output.gitlab import Fingerprints
 from fixer.output.records import FileReport, RunInfo
-from fixer.rules import CRASH_CODES, INTERNAL_ERROR, RULES, SYNTAX_ERROR, UNUSED_SUPPRESSION
+from fixer.rules import CRASH_CODES, NOT_CHECKED_CODES, RULES, UNUSED_SUPPRESSION
 from fixer.rules.base import Rule
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -44,7 +44,7 @@ _RULE_INDEX = {rule.code: index for index, rule in enumerate(RULES)}
 def level(code: str) -> str:
     """``error`` when TensorFlow fails or the file was not checked, ``note`` for an unused
     suppression comment, ``warning`` for the silent training bugs."""
-    if code in CRASH_CODES or code in (SYNTAX_ERROR.code, INTERNAL_ERROR.code):
+    if code in CRASH_CODES or code in NOT_CHECKED_CODES:
         return "error"
     if code == UNUSED_SUPPRESSION.code:
         return "note"
@@ -86,7 +86,7 @@ def artifact_location(path: str) -> dict[str, str]:
     if pure.is_absolute():
         return {"uri": pure.as_uri()}
     posix = pure.as_posix()  # PurePath drops a leading "./"
-    return {"uri": quote(posix, safe="/"), "uriBaseId": SRCROOT}
+    return {"uri": quote(posix, safe="/", errors="surrogateescape"), "uriBaseId": SRCROOT}
 
 
 def _region(line: int, column: int, end_line: int, end_column: int) -> dict[str, int]:
@@ -225,7 +225,7 @@ class SarifEmitter:
         }
 
     def finish(self, run: RunInfo) -> str:
-        return json.dumps(self.log(), ensure_ascii=False, indent=2) + "\n"
+        return json_text(self.log(), indent=2) + "\n"
 
 
 def sarif_log(reports: Iterable[FileReport]) -> dict[str, Any]:

@@ -1,12 +1,14 @@
 """``--format text``: ``path:line:col: CODE [applicability] message``, one finding a line.
 
 Only findings in force: suppressed findings are not listed, and error findings and unreadable
-files are left to the command line, which prints them on stderr.
+files are left to the command line, which prints them on stderr. Control characters from file
+names and source text are shown escaped (:mod:`fixer.output.escaping`).
 """
 
 from __future__ import annotations
 
 from fixer.findings import Diagnostic
+from fixer.output.escaping import printable
 from fixer.output.records import FileReport, RunInfo
 
 
@@ -23,7 +25,7 @@ class TextEmitter:
         return not self.only_unfixed or diagnostic.fix is None or not diagnostic.fix.applied
 
     def file(self, report: FileReport) -> str:
-        return "".join(d.render() + "\n" for d in report.diagnostics if self._listed(d))
+        return "".join(printable(d.render()) + "\n" for d in report.diagnostics if self._listed(d))
 
     def finish(self, run: RunInfo) -> str:
         return ""
