@@ -1,0 +1,279 @@
+"""The language server (``fixer server``), driven over stdio by pytest-lsp as an editor drives it:
+diagnostics, code actions applied to the text, suppressions, position encodings, bad input,
+shutdown. One server per module for the fixture sweep (per xdist worker)."""
+
+from __future__ import annotations
+
+import asyncio
+import codecs
+import json
+import os
+import re
+import subprocess
+import sys
+import textwrap
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_lsp
+from lsprotocol import types
+from pygls.protocol import default_converter
+from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
+
+from fixer import fix_source
+from fixer.edits import decode
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+HOIST = sorted(p for p in FIXTURES.glob("hoist_*") if (p / "input.py").is_file())
+SERVER = [sys.executable, "-m", "fixer", "server", "--stdio"]
+FIX_ALL = "source.fixAll.fixer"
+TIMEOUT = 60.0
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+# --------------------------------------------------------------------------- the client
+
+
+class Recorder(LanguageClient):
+    """pytest-lsp's client, keeping every publishDiagnostics (with its version) in order."""
+
+    published: list[types.PublishDiagnosticsParams]
+
+
+def _make_client() -> LanguageClient:
+    client = Recorder(converter_factory=default_converter)
+    client.published = []
+
+    def publish(client: Recorder, params: types.PublishDiagnosticsParams) -> None:
+        client.diagnostics[params.uri] = params.diagnostics
+        client.published.append(params)
+
+    features = dict(DEFAULT_CLIENT_FEATURES)
+    features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS] = publish
+    register_lsp_features(client, features)
+    return client
+
+
+CONFIG = ClientServerConfig(server_command=SERVER, client_factory=_make_client)
+
+
+def _initialize(capabilities: types.ClientCapabilities) -> types.InitializeParams:
+    return types.InitializeParams(
+        capabilities=capabilities,
+        root_uri=ROOT.as_uri(),
+        workspace_folders=[types.WorkspaceFolder(uri=ROOT.as_uri(), name="fixer")],
+    )
+
+
+@pytest_lsp.fixture(config=CONFIG, scope="module")
+async def client(lsp_client: LanguageClient):  # type: ignore[no-untyped-def]
+    """A server as VS Code talks to it: UTF-16 positions, versioned ``documentChanges``."""
+    await lsp_client.initialize_session(
+        _initialize(client_capabilities("visual-studio-code"))
+    )
+    yield
+    await lsp_client.shutdown_session()
+
+
+# --------------------------------------------------------------------------- an editor's work
+
+
+def _lines(text: str) -> list[tuple[int, int]]:
+    """(start, end before the break) of each line as LSP counts lines (``\\n``, ``\\r\\n``, ``\\r``)."""
+    spans, start = [], 0
+    for match in re.finditer(r"\r\n|\r|\n", text):
+        spans.append((start, match.start()))
+        start = match.end()
+    spans.append((start, len(text)))
+    return spans
+
+
+def _offset(text: str, position: types.Position, encoding: str) -> int:
+    """An LSP position as an offset in ``text``, counting code units of ``encoding``."""
+    start, end = _lines(text)[position.line]
+    units = 0
+    for index in range(start, end):
+        if units >= position.character:
+            return index
+        char = text[index]
+        units += {"utf-8": len(char.encode("utf-8")), "utf-16": 2 if ord(char) > 0xFFFF else 1}.get(
+            encoding, 1
+        )
+    assert units == position.character or position.character > units
+    return end
+
+
+def _slice(text: str, where: types.Range, encoding: str = "utf-16") -> str:
+    return text[_offset(text, where.start, encoding) : _offset(text, where.end, encoding)]
+
+
+def _edits_of(edit: types.WorkspaceEdit, uri: str) -> list[types.TextEdit]:
+    found: list[types.TextEdit] = []
+    for change in edit.document_changes or []:
+        assert isinstance(change, types.TextDocumentEdit)
+        assert change.text_document.uri == uri
+        found.extend(e for e in change.edits if isinstance(e, types.TextEdit))
+    for target, edits in (edit.changes or {}).items():
+        assert target == uri
+        found.extend(edits)
+    return found
+
+
+def _apply(text: str, edits: Sequence[types.TextEdit], encoding: str = "utf-16") -> str:
+    """Apply LSP text edits as an editor does: all positions refer to ``text`` before any."""
+    spans = sorted(
+        (
+            (_offset(text, e.range.start, encoding), _offset(text, e.range.end, encoding), i)
+            for i, e in enumerate(edits)
+        ),
+    )
+    out, at = [], 0
+    for start, end, index in spans:
+        assert start >= at, "overlapping edits"
+        out += [text[at:start], edits[index].new_text]
+        at = end
+    out.append(text[at:])
+    return "".join(out)
+
+
+async def _until(condition: Any, what: str) -> None:
+    async def wait() -> None:
+        while not condition():
+            await asyncio.sleep(0.01)
+
+    try:
+        await asyncio.wait_for(wait(), TIMEOUT)
+    except asyncio.TimeoutError:
+        pytest.fail(f"timed out waiting for {what}")
+
+
+async def _diagnostics(
+    client: LanguageClient, uri: str, version: int
+) -> list[types.Diagnostic]:
+    """The diagnostics published for ``version`` of ``uri`` (waiting for them)."""
+    published: list[types.PublishDiagnosticsParams] = client.published  # type: ignore[attr-defined]
+
+    def found() -> types.PublishDiagnosticsParams | None:
+        for params in published:
+            if params.uri == uri and params.version == version:
+                return params
+        return None
+
+    await _until(lambda: found() is not None, f"diagnostics of {uri} v{version}")
+    result = found()
+    assert result is not None
+    return list(result.diagnostics)
+
+
+def _open(client: LanguageClient, uri: str, text: str, version: int = 1) -> None:
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(
+                uri=uri, language_id="python", version=version, text=text
+            )
+        )
+    )
+
+
+def _change(client: LanguageClient, uri: str, text: str, version: int) -> None:
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)],
+        )
+    )
+
+
+def _close(client: LanguageClient, uri: str) -> None:
+    client.text_document_did_close(
+        types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
+    )
+
+
+WHOLE = types.Range(types.Position(0, 0), types.Position(1_000_000, 0))
+
+
+async def _actions(
+    client: LanguageClient,
+    uri: str,
+    where: types.Range = WHOLE,
+    only: list[str] | None = None,
+    diagnostics: Sequence[types.Diagnostic] = (),
+) -> list[types.CodeAction]:
+    result = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=where,
+            context=types.CodeActionContext(
+                diagnostics=list(diagnostics),
+                only=[types.CodeActionKind(k) if k in _KINDS else k for k in only]  # type: ignore[misc]
+                if only
+                else None,
+            ),
+        )
+    )
+    return [a for a in result or [] if isinstance(a, types.CodeAction)]
+
+
+_KINDS = {kind.value for kind in types.CodeActionKind}
+
+
+def _source_text(case: Path, name: str) -> tuple[str, bytes]:
+    data = (case / name).read_bytes()
+    return decode(data), data
+
+
+def _encoded(text: str, like: bytes) -> bytes:
+    """``text`` written back as the editor writes the file it read from ``like``."""
+    import io
+    import tokenize
+
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(like).readline)
+    data = text.encode("utf-8" if encoding == "utf-8-sig" else encoding)
+    return codecs.BOM_UTF8 + data if like.startswith(codecs.BOM_UTF8) else data
+
+
+# --------------------------------------------------------------------------- every hoist fixture
+
+
+@pytest.mark.parametrize("case", HOIST, ids=lambda case: case.name)
+async def test_hoist_fixture_fixed_through_the_editor(client: LanguageClient, case: Path) -> None:
+    """Open the fixture, receive its findings, apply the fix-all action and, separately, every
+    preferred quick fix: both give ``expected.py`` byte for byte."""
+    text, data = _source_text(case, "input.py")
+    expected = (case / "expected.py").read_bytes()
+    uri = (case / "input.py").as_uri()
+    _open(client, uri, text)
+    try:
+        diagnostics = await _diagnostics(client, uri, 1)
+        assert diagnostics, "no finding published"
+        assert {d.source for d in diagnostics} == {"fixer"}
+
+        fix_all = await _actions(client, uri, only=[FIX_ALL])
+        assert [a.kind for a in fix_all] == [FIX_ALL]
+        assert fix_all[0].edit is not None
+        fixed = _apply(text, _edits_of(fix_all[0].edit, uri))
+        assert _encoded(fixed, data) == expected
+
+        quick: dict[str, list[types.TextEdit]] = {}
+        for diagnostic in diagnostics:
+            actions = await _actions(client, uri, diagnostic.range, ["quickfix"], [diagnostic])
+            for action in actions:
+                assert action.kind == types.CodeActionKind.QuickFix
+                if action.is_preferred:
+                    assert action.edit is not None
+                    edits = _edits_of(action.edit, uri)
+                    key = json.dumps([[e.range.start.line, e.range.start.character,
+                                       e.range.end.line, e.range.end.character, e.new_text]
+                                      for e in edits])
+                    quick[key] = edits
+        assert quick, "no preferred quick fix"
+        every = [edit for edits in quick.values() for edit in edits]
+        assert _encoded(_apply(text, every), data) == expected
+    finally:
+        _close(client, uri)
