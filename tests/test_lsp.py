@@ -7,11 +7,8 @@ from __future__ import annotations
 import asyncio
 import codecs
 import json
-import os
 import re
-import subprocess
 import sys
-import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -73,9 +70,7 @@ def _initialize(capabilities: types.ClientCapabilities) -> types.InitializeParam
 @pytest_lsp.fixture(config=CONFIG, scope="module")
 async def client(lsp_client: LanguageClient):  # type: ignore[no-untyped-def]
     """A server as VS Code talks to it: UTF-16 positions, versioned ``documentChanges``."""
-    await lsp_client.initialize_session(
-        _initialize(client_capabilities("visual-studio-code"))
-    )
+    await lsp_client.initialize_session(_initialize(client_capabilities("visual-studio-code")))
     yield
     await lsp_client.shutdown_session()
 
@@ -84,7 +79,8 @@ async def client(lsp_client: LanguageClient):  # type: ignore[no-untyped-def]
 
 
 def _lines(text: str) -> list[tuple[int, int]]:
-    """(start, end before the break) of each line as LSP counts lines (``\\n``, ``\\r\\n``, ``\\r``)."""
+    """(start, end before the break) of each line, as LSP counts lines: they end at ``\\n``,
+    ``\\r\\n`` or ``\\r``."""
     spans, start = [], 0
     for match in re.finditer(r"\r\n|\r|\n", text):
         spans.append((start, match.start()))
@@ -152,9 +148,7 @@ async def _until(condition: Any, what: str) -> None:
         pytest.fail(f"timed out waiting for {what}")
 
 
-async def _diagnostics(
-    client: LanguageClient, uri: str, version: int
-) -> list[types.Diagnostic]:
+async def _diagnostics(client: LanguageClient, uri: str, version: int) -> list[types.Diagnostic]:
     """The diagnostics published for ``version`` of ``uri`` (waiting for them)."""
     published: list[types.PublishDiagnosticsParams] = client.published  # type: ignore[attr-defined]
 
@@ -268,12 +262,204 @@ async def test_hoist_fixture_fixed_through_the_editor(client: LanguageClient, ca
                 if action.is_preferred:
                     assert action.edit is not None
                     edits = _edits_of(action.edit, uri)
-                    key = json.dumps([[e.range.start.line, e.range.start.character,
-                                       e.range.end.line, e.range.end.character, e.new_text]
-                                      for e in edits])
+                    key = json.dumps(
+                        [
+                            [
+                                e.range.start.line,
+                                e.range.start.character,
+                                e.range.end.line,
+                                e.range.end.character,
+                                e.new_text,
+                            ]
+                            for e in edits
+                        ]
+                    )
                     quick[key] = edits
         assert quick, "no preferred quick fix"
         every = [edit for edits in quick.values() for edit in edits]
         assert _encoded(_apply(text, every), data) == expected
     finally:
         _close(client, uri)
+
+
+# --------------------------------------------------------------------------- one document's life
+
+STEP = """\
+import tensorflow as tf
+
+model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+
+
+@tf.function
+def train_step(x, y):
+    optimizer = tf.keras.optimizers.Adam(learning_rate=1e-3)
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(tf.square(model(x) - y))
+    grads = tape.gradient(loss, model.trainable_variables)
+    optimizer.apply_gradients(zip(grads, model.trainable_variables))
+    return loss
+"""
+
+EAGER = """\
+import tensorflow as tf
+
+model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+
+for x, y in data:
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(tf.square(model(x) - y))
+    grads = tape.gradient(loss, model.trainable_variables)
+    tf.keras.optimizers.Adam(1e-3).apply_gradients(zip(grads, model.trainable_variables))
+"""
+
+
+async def test_finding_published_with_its_range_code_and_severity(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    uri = (tmp_path / "train.py").as_uri()
+    _open(client, uri, STEP)
+    [diagnostic] = await _diagnostics(client, uri, 1)
+    assert diagnostic.code == "TFO001"
+    assert diagnostic.severity == types.DiagnosticSeverity.Error  # TensorFlow crashes on it
+    assert diagnostic.source == "fixer"
+    assert diagnostic.message.startswith("optimizer `tf.keras.optimizers.Adam` is built inside")
+    assert _slice(STEP, diagnostic.range) == "tf.keras.optimizers.Adam(learning_rate=1e-3)"
+
+    hover = await client.text_document_hover_async(
+        types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            position=diagnostic.range.start,
+        )
+    )
+    assert hover is not None and isinstance(hover.contents, types.MarkupContent)
+    assert hover.contents.value.startswith("# TFO001 optimizer-in-traced-function")
+
+    [fix, ignore, fix_all] = await _actions(client, uri, diagnostic.range, diagnostics=[diagnostic])
+    assert fix.title == "Move the optimizer out of the traced function (TFO001)"
+    assert fix.kind == types.CodeActionKind.QuickFix and fix.is_preferred
+    assert ignore.title == "Ignore TFO001 on this line" and not ignore.is_preferred
+    assert ignore.kind == types.CodeActionKind.QuickFix
+    assert fix_all.kind == FIX_ALL and fix_all.edit == fix.edit  # the file's only fix
+    _close(client, uri)
+
+
+async def test_silent_rebuild_is_a_warning(client: LanguageClient, tmp_path: Path) -> None:
+    uri = (tmp_path / "loop.py").as_uri()
+    _open(client, uri, EAGER)
+    [diagnostic] = await _diagnostics(client, uri, 1)
+    assert diagnostic.code == "TFO003"
+    assert diagnostic.severity == types.DiagnosticSeverity.Warning
+    actions = await _actions(client, uri, diagnostic.range, ["quickfix"])
+    [fix] = [a for a in actions if a.title.startswith("Build the optimizer once")]
+    assert "unsafe" in fix.title and not fix.is_preferred  # an unsafe fix, labelled and held back
+    assert fix.edit is not None
+    fixed = _apply(EAGER, _edits_of(fix.edit, uri))
+    assert fixed == fix_source(EAGER, unsafe_fixes=True).fixed
+    assert await _actions(client, uri, only=[FIX_ALL]) == []  # no safe fix to make
+    _close(client, uri)
+
+
+async def test_change_that_fixes_the_file_clears_the_diagnostic(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    uri = (tmp_path / "train.py").as_uri()
+    _open(client, uri, STEP)
+    assert len(await _diagnostics(client, uri, 1)) == 1
+    [fix_all] = await _actions(client, uri, only=["source.fixAll"])  # a parent kind asks too
+    assert fix_all.edit is not None
+    fixed = _apply(STEP, _edits_of(fix_all.edit, uri))
+    _change(client, uri, fixed, 2)
+    assert await _diagnostics(client, uri, 2) == []
+    _close(client, uri)
+
+
+async def test_suppression_action_adds_the_comment_and_the_finding_goes(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    uri = (tmp_path / "train.py").as_uri()
+    _open(client, uri, STEP)
+    [diagnostic] = await _diagnostics(client, uri, 1)
+    actions = await _actions(client, uri, diagnostic.range, ["quickfix"], [diagnostic])
+    [ignore] = [a for a in actions if a.title == "Ignore TFO001 on this line"]
+    assert ignore.edit is not None
+    suppressed = _apply(STEP, _edits_of(ignore.edit, uri))
+    assert suppressed == STEP.replace(
+        "Adam(learning_rate=1e-3)\n", "Adam(learning_rate=1e-3)  # fixer: ignore[TFO001]\n"
+    )
+    _change(client, uri, suppressed, 2)
+    assert await _diagnostics(client, uri, 2) == []
+    _close(client, uri)
+
+
+async def test_suppression_joins_an_existing_directive(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    text = STEP.replace(
+        "Adam(learning_rate=1e-3)\n", "Adam(learning_rate=1e-3)  # fixer: ignore[TFO003]\n"
+    )
+    uri = (tmp_path / "train.py").as_uri()
+    _open(client, uri, text)
+    [diagnostic] = await _diagnostics(client, uri, 1)
+    actions = await _actions(client, uri, diagnostic.range, ["quickfix"])
+    [ignore] = [a for a in actions if a.title.startswith("Ignore")]
+    assert ignore.edit is not None
+    assert "# fixer: ignore[TFO003,TFO001]\n" in _apply(text, _edits_of(ignore.edit, uri))
+    _close(client, uri)
+
+
+async def test_document_that_does_not_parse_gets_no_diagnostics(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    uri = (tmp_path / "train.py").as_uri()
+    broken = STEP.replace("def train_step(x, y):", "def train_step(x, y:")
+    _open(client, uri, broken)
+    assert await _diagnostics(client, uri, 1) == []
+    assert await _actions(client, uri) == []
+    _change(client, uri, STEP, 2)  # the server is still there
+    assert len(await _diagnostics(client, uri, 2)) == 1
+    _close(client, uri)
+
+
+async def test_configuration_of_the_document_path_governs_it(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    (tmp_path / "fixer.toml").write_text('ignore = ["TFO001"]\nextend-exclude = ["gen/"]\n')
+    (tmp_path / "gen").mkdir()
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "fixer.toml").write_text("select = ['TFO001']\n")
+    ignored = (tmp_path / "train.py").as_uri()
+    excluded = (tmp_path / "gen" / "train.py").as_uri()
+    selected = (tmp_path / "sub" / "train.py").as_uri()
+    for uri in (ignored, excluded, selected):
+        _open(client, uri, STEP)
+    assert await _diagnostics(client, ignored, 1) == []
+    assert await _diagnostics(client, excluded, 1) == []
+    assert [d.code for d in await _diagnostics(client, selected, 1)] == ["TFO001"]
+    for uri in (ignored, excluded, selected):
+        _close(client, uri)
+
+
+def _big_step_file(functions: int) -> str:
+    body = STEP.split("\n\n\n", 1)[1]
+    header = STEP.split("\n\n\n", 1)[0]
+    steps = [body.replace("train_step", f"train_step_{n}") for n in range(functions)]
+    return header + "\n\n\n" + "\n\n".join(steps)
+
+
+async def test_superseded_versions_are_never_published(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    """A slow version 1 is still being checked when versions 2 and 3 arrive: only version 3's
+    findings are published, and the server answers meanwhile."""
+    uri = (tmp_path / "big.py").as_uri()
+    published: list[types.PublishDiagnosticsParams] = client.published  # type: ignore[attr-defined]
+    _open(client, uri, _big_step_file(120))
+    other = (tmp_path / "other.py").as_uri()
+    _open(client, other, STEP)
+    assert len(await _diagnostics(client, other, 1)) == 1
+    _change(client, uri, _big_step_file(3), 2)
+    _change(client, uri, _big_step_file(2), 3)
+    assert len(await _diagnostics(client, uri, 3)) == 2
+    assert [p.version for p in published if p.uri == uri] == [3]
+    _close(client, uri)
+    _close(client, other)

@@ -57,6 +57,16 @@ def fix_title(finding: Diagnostic) -> str:
     return title + UNSAFE_NOTE if finding.applicability is Applicability.UNSAFE else title
 
 
+def needs_edits(check: DocumentCheck, positions: PositionMap, request: Request) -> bool:
+    """Whether the request asks for the quick fix of a fixable finding (whose edits a check
+    computes only on demand)."""
+    return _wanted(types.CodeActionKind.QuickFix.value, request.only) and any(
+        f.applicability is not Applicability.NONE
+        and _overlaps(finding_range(positions, f), request.range)
+        for f in check.findings
+    )
+
+
 def code_actions(
     check: DocumentCheck,
     positions: PositionMap,
@@ -114,7 +124,7 @@ def code_actions(
                 )
             )
     if _wanted(FIX_ALL, request.only):
-        every = fix_all_edits(check.findings)
+        every = fix_all_edits(check)
         if every:
             actions.append(
                 types.CodeAction(

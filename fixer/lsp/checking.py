@@ -9,12 +9,12 @@ LSP library is imported here.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 from fixer.config import ConfigError, Overrides, Resolver
+from fixer.edits import text_edits
 from fixer.files import DEFAULT_EXCLUDES, Selection, is_excluded, is_notebook
 from fixer.findings import Diagnostic, TextEdit
 from fixer.names import DEFAULT_NAMES, NameTable
@@ -70,6 +70,7 @@ class DocumentCheck:
     findings: tuple[Diagnostic, ...] = ()
     problem: str | None = None
     fixed: str = field(default="", repr=False)  # the text with the applied fixes made
+    with_edits: bool = False  # each fixable finding carries its fix's edits
 
 
 @lru_cache(maxsize=8)
@@ -77,16 +78,17 @@ def _prefilter(names: NameTable) -> Prefilter:
     return Prefilter(names)
 
 
-def check_text(text: str, governing: Governance) -> DocumentCheck:
-    """The findings in ``text`` under ``governing``; never raises for bad input."""
+def check_text(text: str, governing: Governance, with_edits: bool = False) -> DocumentCheck:
+    """The findings in ``text`` under ``governing``, with each fix's edits if ``with_edits``;
+    never raises for bad input."""
     if governing.skipped is not None:
-        return DocumentCheck(text, governing, problem=governing.config_error)
+        return DocumentCheck(text, governing, problem=governing.config_error, fixed=text)
     data = text.encode("utf-8", "surrogatepass")
     rules = governing.rules
     if _prefilter(governing.names).verdict(data).skips and not (
         rules.report_unused_ignores and may_hold_suppression(data)
     ):
-        return DocumentCheck(text, governing, fixed=text)
+        return DocumentCheck(text, governing, fixed=text, with_edits=True)
     from fixer.engine import fix_source  # LibCST is imported on the first document that needs it
 
     result = fix_source(text, governing.path, names=governing.names, rules=rules, with_edits=True)
@@ -95,16 +97,7 @@ def check_text(text: str, governing: Governance) -> DocumentCheck:
     return DocumentCheck(text, governing, result.diagnostics, fixed=result.fixed)
 
 
-def fix_all_edits(findings: Sequence[Diagnostic]) -> tuple[TextEdit, ...]:
-    """The edits of every fix the command line's ``--write`` makes (each fix once), in order:
-    together they turn the text into :attr:`DocumentCheck.fixed`."""
-    seen: set[int] = set()
-    edits: list[TextEdit] = []
-    for finding in findings:
-        fix = finding.fix
-        if fix is None or not fix.applied or fix.id in seen:
-            continue
-        seen.add(fix.id)
-        edits.extend(fix.edits)
-    edits.sort(key=lambda e: (e.start_line, e.start_column, e.end_line, e.end_column))
-    return tuple(edits)
+def fix_all_edits(check: DocumentCheck) -> tuple[TextEdit, ...]:
+    """The minimal edits that make every fix the command line's ``--write`` makes: the safe
+    ones, and the unsafe ones when the configuration sets ``unsafe-fixes``."""
+    return text_edits(check.text, check.fixed)

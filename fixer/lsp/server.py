@@ -11,8 +11,9 @@ sends back are in the position encoding negotiated at initialisation.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from concurrent.futures import ThreadPoolExecutor
+import threading
 from pathlib import Path
 from typing import Any, Callable, TypeVar
 from urllib.parse import unquote
@@ -24,7 +25,7 @@ from pygls.uris import to_fs_path
 from fixer import __version__
 from fixer.config import CONFIG_FILES
 from fixer.explain import render_rule
-from fixer.lsp.actions import FIX_ALL, Request, code_actions
+from fixer.lsp.actions import FIX_ALL, Request, code_actions, needs_edits
 from fixer.lsp.checking import DocumentCheck, check_text, governance
 from fixer.lsp.positions import ENCODINGS, UTF16, PositionMap
 from fixer.lsp.translate import finding_range, lsp_diagnostic
@@ -45,7 +46,6 @@ class FixerServer(LanguageServer):
             text_document_sync_kind=types.TextDocumentSyncKind.Full,
         )
         self.debounce = debounce
-        self.executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="fixer-check")
         self.pending: dict[str, asyncio.Task[None]] = {}
         self.checks: dict[str, tuple[int | None, DocumentCheck]] = {}
         self.reported: set[str] = set()  # configuration errors already shown
@@ -76,12 +76,35 @@ class FixerServer(LanguageServer):
             return None
         return document.version, document.source
 
-    def check_now(self, uri: str, text: str) -> DocumentCheck:
+    def check_now(self, uri: str, text: str, with_edits: bool) -> DocumentCheck:
         """Check ``text`` as the document ``uri`` (on a worker thread: it runs the engine)."""
-        return check_text(text, governance(self.path_of(uri), self.folder()))
+        return check_text(text, governance(self.path_of(uri), self.folder()), with_edits)
 
     async def off_loop(self, work: Callable[..., _T], *args: Any) -> _T:
-        return await asyncio.get_running_loop().run_in_executor(self.executor, work, *args)
+        """``work(*args)`` on a thread of its own. The thread is a daemon: a check still running
+        when the client says ``exit`` (or goes away) does not keep the process alive, and one
+        whose result is no longer wanted finishes unobserved."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[_T] = loop.create_future()
+
+        def settle(result: _T | None, error: BaseException | None) -> None:
+            if future.done():
+                return  # cancelled: a newer version superseded it
+            if error is not None:
+                future.set_exception(error)
+            else:
+                future.set_result(result)  # type: ignore[arg-type]
+
+        def run() -> None:
+            try:
+                result, error = work(*args), None
+            except BaseException as raised:  # handed to the awaiting task
+                result, error = None, raised
+            with contextlib.suppress(RuntimeError):  # a closed loop: the server is gone
+                loop.call_soon_threadsafe(settle, result, error)
+
+        threading.Thread(target=run, name="fixer-check", daemon=True).start()
+        return await future
 
     # ------------------------------------------------------------------ diagnostics
 
@@ -109,11 +132,19 @@ class FixerServer(LanguageServer):
             del self.pending[uri]
         self.publish(uri, version, check)
 
-    async def current_check(self, uri: str, version: int | None, text: str) -> DocumentCheck:
+    async def current_check(
+        self, uri: str, version: int | None, text: str, with_edits: bool = False
+    ) -> DocumentCheck:
+        """The check of this version, computed once (with each fix's edits on request: they
+        cost a plan per fix, so diagnostics go without them)."""
         cached = self.checks.get(uri)
-        if cached is not None and cached[0] == version and cached[1].text == text:
+        if (
+            cached is not None
+            and (cached[0], cached[1].text) == (version, text)
+            and (cached[1].with_edits or not with_edits)
+        ):
             return cached[1]
-        check = await self.off_loop(self.check_now, uri, text)
+        check = await self.off_loop(self.check_now, uri, text, with_edits)
         if self.document(uri) == (version, text):
             self.checks[uri] = (version, check)
         return check
@@ -151,7 +182,6 @@ class FixerServer(LanguageServer):
     def stop_work(self) -> None:
         for uri in list(self.pending):
             self.cancel(uri)
-        self.executor.shutdown(wait=False, cancel_futures=True)
 
     # ------------------------------------------------------------------ requests
 
@@ -178,6 +208,8 @@ class FixerServer(LanguageServer):
             document_changes=self.document_changes(),
         )
         positions = PositionMap(text, self.encoding)
+        if needs_edits(check, positions, request):
+            check = await self.current_check(uri, version, text, with_edits=True)
         return await self.off_loop(code_actions, check, positions, request)
 
     async def hover(self, params: types.HoverParams) -> types.Hover | None:
