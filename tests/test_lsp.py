@@ -8,6 +8,7 @@ import asyncio
 import codecs
 import json
 import re
+import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -30,7 +31,8 @@ SERVER = [sys.executable, "-m", "fixer", "server", "--stdio"]
 FIX_ALL = "source.fixAll.fixer"
 TIMEOUT = 60.0
 
-pytestmark = pytest.mark.asyncio(loop_scope="module")
+# The async tests share the module's event loop, as the module's server does.
+ON_MODULE_LOOP = pytest.mark.asyncio(loop_scope="module")
 
 
 # --------------------------------------------------------------------------- the client
@@ -235,6 +237,7 @@ def _encoded(text: str, like: bytes) -> bytes:
 # --------------------------------------------------------------------------- every hoist fixture
 
 
+@ON_MODULE_LOOP
 @pytest.mark.parametrize("case", HOIST, ids=lambda case: case.name)
 async def test_hoist_fixture_fixed_through_the_editor(client: LanguageClient, case: Path) -> None:
     """Open the fixture, receive its findings, apply the fix-all action and, separately, every
@@ -313,6 +316,7 @@ for x, y in data:
 """
 
 
+@ON_MODULE_LOOP
 async def test_finding_published_with_its_range_code_and_severity(
     client: LanguageClient, tmp_path: Path
 ) -> None:
@@ -343,6 +347,7 @@ async def test_finding_published_with_its_range_code_and_severity(
     _close(client, uri)
 
 
+@ON_MODULE_LOOP
 async def test_silent_rebuild_is_a_warning(client: LanguageClient, tmp_path: Path) -> None:
     uri = (tmp_path / "loop.py").as_uri()
     _open(client, uri, EAGER)
@@ -359,6 +364,7 @@ async def test_silent_rebuild_is_a_warning(client: LanguageClient, tmp_path: Pat
     _close(client, uri)
 
 
+@ON_MODULE_LOOP
 async def test_change_that_fixes_the_file_clears_the_diagnostic(
     client: LanguageClient, tmp_path: Path
 ) -> None:
@@ -373,6 +379,7 @@ async def test_change_that_fixes_the_file_clears_the_diagnostic(
     _close(client, uri)
 
 
+@ON_MODULE_LOOP
 async def test_suppression_action_adds_the_comment_and_the_finding_goes(
     client: LanguageClient, tmp_path: Path
 ) -> None:
@@ -391,6 +398,7 @@ async def test_suppression_action_adds_the_comment_and_the_finding_goes(
     _close(client, uri)
 
 
+@ON_MODULE_LOOP
 async def test_suppression_joins_an_existing_directive(
     client: LanguageClient, tmp_path: Path
 ) -> None:
@@ -407,6 +415,7 @@ async def test_suppression_joins_an_existing_directive(
     _close(client, uri)
 
 
+@ON_MODULE_LOOP
 async def test_document_that_does_not_parse_gets_no_diagnostics(
     client: LanguageClient, tmp_path: Path
 ) -> None:
@@ -420,6 +429,7 @@ async def test_document_that_does_not_parse_gets_no_diagnostics(
     _close(client, uri)
 
 
+@ON_MODULE_LOOP
 async def test_configuration_of_the_document_path_governs_it(
     client: LanguageClient, tmp_path: Path
 ) -> None:
@@ -446,6 +456,7 @@ def _big_step_file(functions: int) -> str:
     return header + "\n\n\n" + "\n\n".join(steps)
 
 
+@ON_MODULE_LOOP
 async def test_superseded_versions_are_never_published(
     client: LanguageClient, tmp_path: Path
 ) -> None:
@@ -463,3 +474,190 @@ async def test_superseded_versions_are_never_published(
     assert [p.version for p in published if p.uri == uri] == [3]
     _close(client, uri)
     _close(client, other)
+
+
+# --------------------------------------------------------------------------- position encodings
+
+UNICODE = """\
+import tensorflow as tf
+
+modèle = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+
+
+@tf.function
+def étape(données):
+    étiquette = "🚀 départ"; optimiseur = tf.keras.optimizers.Adam(learning_rate=1e-3, name="adam_😀_été")  # 🎉 ok
+    with tf.GradientTape() as tape:
+        perte = tf.reduce_mean(tf.square(modèle(données)))
+    grads = tape.gradient(perte, modèle.trainable_variables)
+    optimiseur.apply_gradients(zip(grads, modèle.trainable_variables))
+    return perte, étiquette
+"""  # noqa: E501 - the line with the optimizer is long on purpose: emoji on both sides of it
+
+
+def _capabilities(encoding: str) -> types.ClientCapabilities:
+    if encoding == "utf-8":
+        return client_capabilities("neovim@v0.11.0")  # offers utf-8 first
+    if encoding == "utf-16":
+        return client_capabilities("visual-studio-code")  # offers nothing: UTF-16
+    return types.ClientCapabilities(
+        general=types.GeneralClientCapabilities(
+            position_encodings=[types.PositionEncodingKind.Utf32]
+        )
+    )
+
+
+@ON_MODULE_LOOP
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16", "utf-32"])
+async def test_ranges_in_the_negotiated_encoding(encoding: str, tmp_path: Path) -> None:
+    """Non-ASCII identifiers and emoji before, inside and after the edited ranges: the
+    diagnostic, the fix and the suppression land on the right characters in each encoding."""
+    client = await CONFIG.start()
+    try:
+        result = await client.initialize_session(_initialize(_capabilities(encoding)))  # type: ignore[attr-defined]
+        assert result.capabilities.position_encoding == encoding
+        uri = (tmp_path / "étape 🚀.py").as_uri()  # a percent-encoded URI too
+        _open(client, uri, UNICODE)
+        [diagnostic] = await _diagnostics(client, uri, 1)
+        assert _slice(UNICODE, diagnostic.range, encoding) == (
+            'tf.keras.optimizers.Adam(learning_rate=1e-3, name="adam_😀_été")'
+        )
+        actions = await _actions(client, uri, diagnostic.range, ["quickfix"])
+        [fix] = [a for a in actions if a.is_preferred]
+        [ignore] = [a for a in actions if a.title.startswith("Ignore")]
+        assert fix.edit is not None and ignore.edit is not None
+        fixed = _apply(UNICODE, _edits_of(fix.edit, uri), encoding)
+        assert fixed == fix_source(UNICODE).fixed
+        assert '    étiquette = "🚀 départ"  # 🎉 ok\n' in fixed
+        suppressed = _apply(UNICODE, _edits_of(ignore.edit, uri), encoding)
+        assert suppressed == UNICODE.replace("# 🎉 ok\n", "# 🎉 ok  # fixer: ignore[TFO001]\n")
+        _change(client, uri, suppressed, 2)
+        assert await _diagnostics(client, uri, 2) == []
+        await client.shutdown_session()  # type: ignore[attr-defined]
+    finally:
+        await client.stop()
+
+
+# --------------------------------------------------------------------------- the process
+
+
+@ON_MODULE_LOOP
+async def test_shutdown_then_exit_ends_the_process_with_status_0() -> None:
+    client = await CONFIG.start()
+    try:
+        await client.initialize_session(_initialize(types.ClientCapabilities()))  # type: ignore[attr-defined]
+        await client.shutdown_session()  # type: ignore[attr-defined]  # shutdown, exit, wait
+        server = client._server  # type: ignore[attr-defined]
+        assert server is not None and server.returncode == 0
+    finally:
+        await client.stop()
+
+
+@ON_MODULE_LOOP
+async def test_exit_without_shutdown_ends_the_process_with_status_1() -> None:
+    client = await CONFIG.start()
+    try:
+        await client.initialize_session(_initialize(types.ClientCapabilities()))  # type: ignore[attr-defined]
+        client.exit(None)  # type: ignore[attr-defined]
+        server = client._server  # type: ignore[attr-defined]
+        assert await asyncio.wait_for(server.wait(), TIMEOUT) == 1
+    finally:
+        await client.stop()
+
+
+def test_exit_while_a_slow_check_runs_is_prompt(tmp_path: Path) -> None:
+    """``exit`` right after opening a file that takes seconds to check: the process ends at
+    once (the check runs on a daemon thread) with status 0 after ``shutdown``."""
+    big = _big_step_file(400)
+    messages = [
+        {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "initialize",
+            "params": {"processId": None, "rootUri": None, "capabilities": {}},
+        },
+        {"jsonrpc": "2.0", "method": "initialized", "params": {}},
+        {
+            "jsonrpc": "2.0",
+            "method": "textDocument/didOpen",
+            "params": {
+                "textDocument": {
+                    "uri": (tmp_path / "big.py").as_uri(),
+                    "languageId": "python",
+                    "version": 1,
+                    "text": big,
+                }
+            },
+        },
+        {"jsonrpc": "2.0", "id": 2, "method": "shutdown"},
+        {"jsonrpc": "2.0", "method": "exit"},
+    ]
+    payload = b""
+    for message in messages:
+        body = json.dumps(message).encode()
+        payload += b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+    done = subprocess.run(SERVER, input=payload, capture_output=True, timeout=TIMEOUT)
+    assert done.returncode == 0, done.stderr.decode()
+    assert b'"id": 2' in done.stdout or b'"id":2' in done.stdout  # shutdown was answered
+
+
+HIDE_PYGLS = """\
+import sys
+
+class Hide:
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] in HIDDEN:
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return None
+
+sys.meta_path.insert(0, Hide())
+from fixer.cli import entry
+entry(sys.argv[1:])
+"""
+
+
+@pytest.mark.parametrize("command", ["server", "lsp"])
+def test_without_the_lsp_extra_the_server_says_how_to_install_it(command: str) -> None:
+    hide = HIDE_PYGLS.replace("HIDDEN", "('pygls',)")
+    done = subprocess.run(
+        [sys.executable, "-c", hide, command], capture_output=True, text=True, cwd=ROOT
+    )
+    assert done.returncode == 2
+    assert done.stderr == (
+        "fixer: error: the language server needs the lsp extra (pygls is missing): "
+        "pip install 'fixer[lsp]'\n"
+    )
+
+
+def test_the_core_runs_without_the_lsp_extra(tmp_path: Path) -> None:
+    """Checking, fixing and the rule docs never import pygls: they work where it is missing."""
+    (tmp_path / "train.py").write_text(STEP)
+    script = HIDE_PYGLS.replace("HIDDEN", "('pygls', 'lsprotocol')").replace(
+        "entry(sys.argv[1:])",
+        "try:\n    entry(sys.argv[1:])\nfinally:\n"
+        "    assert not any(m.startswith(('pygls', 'lsprotocol')) for m in sys.modules)",
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, "--diff", "train.py"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 1, done.stderr
+    assert "+optimizer = tf.keras.optimizers.Adam(learning_rate=1e-3)" in done.stdout
+
+
+def test_a_path_named_server_is_still_a_path(tmp_path: Path) -> None:
+    """``fixer server`` checks a folder named ``server`` when there is one here;
+    ``fixer server --stdio`` is always the server."""
+    (tmp_path / "server").mkdir()
+    (tmp_path / "server" / "train.py").write_text(STEP)
+    done = subprocess.run(
+        [sys.executable, "-m", "fixer", "server"], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert done.returncode == 1
+    assert "server/train.py:8:17: TFO001" in done.stdout
+    helped = subprocess.run(
+        [sys.executable, "-m", "fixer", "lsp", "--help"], capture_output=True, text=True
+    )
+    assert helped.returncode == 0 and "Run the language server" in helped.stdout

@@ -13,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import sys
 import threading
 from pathlib import Path
 from typing import Any, Callable, TypeVar
@@ -49,6 +51,7 @@ class FixerServer(LanguageServer):
         self.pending: dict[str, asyncio.Task[None]] = {}
         self.checks: dict[str, tuple[int | None, DocumentCheck]] = {}
         self.reported: set[str] = set()  # configuration errors already shown
+        self.shut_down = False  # a shutdown request came
         self.opened: set[str] = set()  # the URIs of the open documents, as the client spells them
 
     # ------------------------------------------------------------------ documents
@@ -285,6 +288,14 @@ def make_server(debounce: float = DEBOUNCE) -> FixerServer:
     @server.feature(types.SHUTDOWN)
     def shutdown(ls: FixerServer, params: None) -> None:
         ls.stop_work()
+        ls.shut_down = True
+
+    @server.feature(types.EXIT)
+    def exit_(ls: FixerServer, params: None) -> None:
+        # The protocol's status: 0 after a shutdown request, 1 without one. Ended here, at
+        # once: a check still running on its thread has nothing left to report to.
+        sys.stdout.flush()
+        os._exit(0 if ls.shut_down else 1)
 
     return server
 
