@@ -23,6 +23,8 @@ from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
 
 from fixer import fix_source
 from fixer.edits import decode
+from fixer.lsp.notebook import CellText, notebook_bytes
+from fixer.notebooks import check, load
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
@@ -661,3 +663,97 @@ def test_a_path_named_server_is_still_a_path(tmp_path: Path) -> None:
         [sys.executable, "-m", "fixer", "lsp", "--help"], capture_output=True, text=True
     )
     assert helped.returncode == 0 and "Run the language server" in helped.stdout
+
+
+# --------------------------------------------------------------------------- notebook documents
+
+NOTEBOOK_CELLS = [
+    (types.NotebookCellKind.Markup, "markdown", "# Training\n\nA *notebook*."),
+    (
+        types.NotebookCellKind.Code,
+        "python",
+        "%matplotlib inline\n" + STEP.split("\n\n\n", 1)[0],
+    ),
+    (
+        types.NotebookCellKind.Code,
+        "python",
+        STEP.split("\n\n\n", 1)[1].rstrip("\n"),
+    ),
+]
+
+
+def _open_notebook(client: LanguageClient, path: Path) -> tuple[str, list[str]]:
+    uri = path.as_uri()
+    cell_uris = [f"vscode-notebook-cell:{path}#cell{n}" for n in range(len(NOTEBOOK_CELLS))]
+    client.notebook_document_did_open(
+        types.DidOpenNotebookDocumentParams(
+            notebook_document=types.NotebookDocument(
+                uri=uri,
+                notebook_type="jupyter-notebook",
+                version=1,
+                cells=[
+                    types.NotebookCell(kind=kind, document=cell_uri)
+                    for (kind, _, _), cell_uri in zip(NOTEBOOK_CELLS, cell_uris)
+                ],
+            ),
+            cell_text_documents=[
+                types.TextDocumentItem(uri=cell_uri, language_id=language, version=1, text=text)
+                for (_, language, text), cell_uri in zip(NOTEBOOK_CELLS, cell_uris)
+                if language == "python"  # only the cells the server asked for are synced
+            ],
+        )
+    )
+    return uri, cell_uris
+
+
+@ON_MODULE_LOOP
+async def test_notebook_cells_get_their_findings_and_fixes(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    """A notebook document: the traced step in cell 3 uses the imports of cell 2 (which holds a
+    magic); the finding is published on cell 3, its fix edits cell 3 as ``fixer --write``
+    edits the .ipynb, and a change of the cell that suppresses it clears it."""
+    uri, cells = _open_notebook(client, tmp_path / "train.ipynb")
+    [diagnostic] = await _diagnostics(client, cells[2], 1)
+    step = NOTEBOOK_CELLS[2][2]
+    assert diagnostic.code == "TFO001"
+    assert _slice(step, diagnostic.range) == "tf.keras.optimizers.Adam(learning_rate=1e-3)"
+    assert await _diagnostics(client, cells[1], 1) == []
+
+    actions = await _actions(client, cells[2], diagnostic.range)
+    [fix] = [a for a in actions if a.is_preferred]
+    [ignore] = [a for a in actions if a.title == "Ignore TFO001 on this line"]
+    [fix_all] = [a for a in actions if a.kind == FIX_ALL]
+    assert fix.edit is not None and ignore.edit is not None and fix_all.edit is not None
+    fixed = _apply(step, _edits_of(fix.edit, cells[2]))
+    assert _apply(step, _edits_of(fix_all.edit, cells[2])) == fixed
+
+    written = notebook_bytes(
+        [CellText(k == types.NotebookCellKind.Code, t) for k, _, t in NOTEBOOK_CELLS]
+    )
+    assert load(check(written, "train.ipynb").fixed).cells[2].source == fixed
+    assert fixed.startswith("optimizer = tf.keras.optimizers.Adam(learning_rate=1e-3)\n")
+
+    suppressed = _apply(step, _edits_of(ignore.edit, cells[2]))
+    client.notebook_document_did_change(
+        types.DidChangeNotebookDocumentParams(
+            notebook_document=types.VersionedNotebookDocumentIdentifier(version=2, uri=uri),
+            change=types.NotebookDocumentChangeEvent(
+                cells=types.NotebookDocumentCellChanges(
+                    text_content=[
+                        types.NotebookDocumentCellContentChanges(
+                            document=types.VersionedTextDocumentIdentifier(uri=cells[2], version=2),
+                            changes=[types.TextDocumentContentChangeWholeDocument(text=suppressed)],
+                        )
+                    ]
+                )
+            ),
+        )
+    )
+    assert await _diagnostics(client, cells[2], 2) == []
+    client.notebook_document_did_close(
+        types.DidCloseNotebookDocumentParams(
+            notebook_document=types.NotebookDocumentIdentifier(uri=uri),
+            cell_text_documents=[types.TextDocumentIdentifier(uri=c) for c in cells[1:]],
+        )
+    )

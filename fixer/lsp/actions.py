@@ -18,7 +18,7 @@ from lsprotocol import types
 
 from fixer.findings import Applicability, Diagnostic, TextEdit
 from fixer.lsp.checking import DocumentCheck, fix_all_edits
-from fixer.lsp.ignore import ignore_edit
+from fixer.lsp.ignore import ignore_edit, suppressed_in_file
 from fixer.lsp.positions import PositionMap
 from fixer.lsp.translate import finding_range, lsp_diagnostic, lsp_edits
 from fixer.rules import RULES_BY_CODE, UNUSED_SUPPRESSION
@@ -75,7 +75,7 @@ def code_actions(
 ) -> list[types.CodeAction]:
     """The actions for the findings of ``check`` that the request's range touches, and the
     fix-all action when it changes anything. ``suppress`` finds a suppression edit (by default
-    :func:`fixer.lsp.ignore.ignore_edit` under the document's configuration)."""
+    :func:`fixer.lsp.ignore.ignore_edit`, proved on the file under its configuration)."""
 
     def edit(edits: Sequence[TextEdit]) -> types.WorkspaceEdit:
         changes = lsp_edits(positions, edits)
@@ -91,7 +91,7 @@ def code_actions(
     if suppress is None:
 
         def suppress(text: str, finding: Diagnostic) -> TextEdit | None:
-            return ignore_edit(text, finding, check.governance)
+            return ignore_edit(text, finding, suppressed_in_file(finding, check.governance))
 
     actions: list[types.CodeAction] = []
     quick = _wanted(types.CodeActionKind.QuickFix.value, request.only)

@@ -9,6 +9,7 @@ not offered.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from fixer.edits import apply_edits
 from fixer.findings import Diagnostic, TextEdit
@@ -33,23 +34,34 @@ def _key(d: Diagnostic) -> tuple[str, int, int]:
     return d.code, d.line, d.column
 
 
-def ignore_edit(text: str, finding: Diagnostic, governing: Governance) -> TextEdit | None:
-    """The edit that suppresses ``finding`` with ``# fixer: ignore[CODE]`` on the first line of
-    the flagged code that takes it (the call's own line first); None when no line does."""
-    from fixer.engine import fix_source
+def suppressed_in_file(finding: Diagnostic, governing: Governance) -> Callable[[str], bool]:
+    """Whether ``finding`` is suppressed in a new text of its file (checked by the engine)."""
 
+    def suppressed(after: str) -> bool:
+        from fixer.engine import fix_source
+
+        result = fix_source(after, governing.path, names=governing.names, rules=governing.rules)
+        if result.errors:
+            return False
+        return _key(finding) in {_key(d) for d in result.suppressed} and _key(finding) not in {
+            _key(d) for d in result.diagnostics
+        }
+
+    return suppressed
+
+
+def ignore_edit(
+    text: str, finding: Diagnostic, suppressed: Callable[[str], bool]
+) -> TextEdit | None:
+    """The edit that suppresses ``finding`` with ``# fixer: ignore[CODE]`` on the first line of
+    the flagged code that takes it (the call's own line first), as ``suppressed`` judges the
+    new text; None when no line does."""
     lines = text.split("\n")
     candidates = [finding.line, *(n for n in finding.own_lines if n != finding.line)]
     for line in candidates:
         if not 1 <= line <= len(lines):
             continue
         edit = _candidate(lines[line - 1], line, finding.code)
-        after = apply_edits(text, [edit])
-        result = fix_source(after, governing.path, names=governing.names, rules=governing.rules)
-        if result.errors:
-            continue
-        if _key(finding) in {_key(d) for d in result.suppressed} and _key(finding) not in {
-            _key(d) for d in result.diagnostics
-        }:
+        if suppressed(apply_edits(text, [edit])):
             return edit
     return None

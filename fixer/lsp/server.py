@@ -27,8 +27,11 @@ from pygls.uris import to_fs_path
 from fixer import __version__
 from fixer.config import CONFIG_FILES
 from fixer.explain import render_rule
+from fixer.findings import Diagnostic, TextEdit
 from fixer.lsp.actions import FIX_ALL, Request, code_actions, needs_edits
 from fixer.lsp.checking import DocumentCheck, check_text, governance
+from fixer.lsp.ignore import ignore_edit
+from fixer.lsp.notebook import CellText, cell_suppressed, check_cells
 from fixer.lsp.positions import ENCODINGS, UTF16, PositionMap
 from fixer.lsp.translate import finding_range, lsp_diagnostic
 from fixer.rules import RULES_BY_CODE
@@ -36,6 +39,10 @@ from fixer.rules import RULES_BY_CODE
 # Seconds to wait after a change before checking: typing produces a change per keystroke.
 DEBOUNCE = 0.3
 _T = TypeVar("_T")
+# A notebook as checked: its version, and each cell's URI, version, whether it is Python code,
+# and text.
+_Snapshot = tuple[int, tuple[tuple[str, "int | None", bool, str], ...]]
+_Suppress = Callable[[str, Diagnostic], "TextEdit | None"]
 
 
 class FixerServer(LanguageServer):
@@ -46,12 +53,22 @@ class FixerServer(LanguageServer):
             "fixer",
             __version__,
             text_document_sync_kind=types.TextDocumentSyncKind.Full,
+            notebook_document_sync=types.NotebookDocumentSyncOptions(
+                notebook_selector=[
+                    types.NotebookDocumentFilterWithNotebook(
+                        notebook="*", cells=[types.NotebookCellLanguage(language="python")]
+                    )
+                ]
+            ),
         )
         self.debounce = debounce
         self.pending: dict[str, asyncio.Task[None]] = {}
         self.checks: dict[str, tuple[int | None, DocumentCheck]] = {}
         self.reported: set[str] = set()  # configuration errors already shown
         self.shut_down = False  # a shutdown request came
+        # Notebooks: the cells each was last checked with, and their checks by cell URI.
+        self.notebooks: dict[str, _Snapshot] = {}
+        self.cell_checks: dict[str, tuple[_Snapshot, int, DocumentCheck]] = {}
         self.opened: set[str] = set()  # the URIs of the open documents, as the client spells them
 
     # ------------------------------------------------------------------ documents
@@ -177,7 +194,12 @@ class FixerServer(LanguageServer):
     def forget(self, uri: str) -> None:
         self.opened.discard(uri)
         self.cancel(uri)
+        self.clear(uri)
+
+    def clear(self, uri: str) -> None:
+        """No findings for ``uri`` any more (closed, or a cell that left its notebook)."""
         self.checks.pop(uri, None)
+        self.cell_checks.pop(uri, None)
         self.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=uri, diagnostics=[])
         )
@@ -185,6 +207,91 @@ class FixerServer(LanguageServer):
     def stop_work(self) -> None:
         for uri in list(self.pending):
             self.cancel(uri)
+
+    # ------------------------------------------------------------------ notebooks
+
+    def snapshot(self, notebook_uri: str) -> _Snapshot | None:
+        """The notebook's version and its cells as the client holds them (a cell whose text
+        is not synchronised, markdown or another language, counts as text)."""
+        notebook = self.workspace.get_notebook_document(notebook_uri=notebook_uri)
+        if notebook is None:
+            return None
+        cells = []
+        for cell in notebook.cells:
+            held = self.document(cell.document)
+            code = cell.kind == types.NotebookCellKind.Code and held is not None
+            cells.append((cell.document, held[0] if held else None, code, held[1] if held else ""))
+        return notebook.version, tuple(cells)
+
+    def schedule_notebook(self, uri: str, delay: float) -> None:
+        self.cancel(uri)
+        self.pending[uri] = asyncio.ensure_future(self._check_notebook_later(uri, delay))
+
+    async def _check_notebook_later(self, uri: str, delay: float) -> None:
+        if delay:
+            await asyncio.sleep(delay)
+        held = self.snapshot(uri)
+        if held is None:
+            return
+        await self.notebook_checks(uri, held)
+        if self.snapshot(uri) != held:
+            return  # a newer version came meanwhile: its own check publishes
+        if self.pending.get(uri) is asyncio.current_task():
+            del self.pending[uri]
+        gone = self.notebooks.get(uri)
+        self.notebooks[uri] = held
+        if gone is not None and gone is not held:
+            for cell_uri in {c[0] for c in gone[1]} - {c[0] for c in held[1]}:
+                self.clear(cell_uri)
+        for cell_uri, version, code, _text in held[1]:
+            cached = self.cell_checks.get(cell_uri)
+            if code and cached is not None:
+                self.publish(cell_uri, version, cached[2])
+
+    async def notebook_checks(self, uri: str, held: _Snapshot) -> None:
+        """Check the notebook as ``held`` (once per snapshot), keeping each cell's check."""
+        cells = held[1]
+        first = self.cell_checks.get(cells[0][0]) if cells else None
+        if first is not None and first[0] == held:
+            return
+        texts = [CellText(code, text) for _, _, code, text in cells]
+        checks = await self.off_loop(self.check_notebook_now, uri, texts)
+        if self.snapshot(uri) == held:
+            for index, ((cell_uri, _, _, _), check) in enumerate(zip(cells, checks)):
+                self.cell_checks[cell_uri] = (held, index, check)
+
+    def check_notebook_now(self, uri: str, cells: list[CellText]) -> list[DocumentCheck]:
+        return check_cells(cells, governance(self.path_of(uri), self.folder()))
+
+    def forget_notebook(self, uri: str) -> None:
+        self.cancel(uri)
+        held = self.notebooks.pop(uri, None)
+        for cell_uri, *_ in held[1] if held else ():
+            self.clear(cell_uri)
+
+    async def cell_check(self, cell_uri: str) -> tuple[DocumentCheck, _Suppress] | None:
+        """The check of a notebook cell the client holds, and how to prove a suppression in
+        it; None when ``cell_uri`` is not a cell."""
+        notebook = self.workspace.get_notebook_document(cell_uri=cell_uri)
+        if notebook is None:
+            return None
+        held = self.snapshot(notebook.uri)
+        if held is None:
+            return None
+        await self.notebook_checks(notebook.uri, held)
+        cached = self.cell_checks.get(cell_uri)
+        if cached is None or cached[0] != held:
+            return None
+        _, index, check = cached
+        texts = [CellText(code, text) for _, _, code, text in held[1]]
+
+        def suppress(text: str, finding: Diagnostic) -> TextEdit | None:
+            def suppressed(after: str) -> bool:
+                return cell_suppressed(texts, index, after, finding, check.governance)
+
+            return ignore_edit(text, finding, suppressed)
+
+        return check, suppress
 
     # ------------------------------------------------------------------ requests
 
@@ -200,7 +307,8 @@ class FixerServer(LanguageServer):
         if held is None:
             return None
         version, text = held
-        check = await self.current_check(uri, version, text)
+        in_cell = await self.cell_check(uri)
+        check = in_cell[0] if in_cell else await self.current_check(uri, version, text)
         request = Request(
             uri=uri,
             version=version,
@@ -210,19 +318,24 @@ class FixerServer(LanguageServer):
             else None,
             document_changes=self.document_changes(),
         )
-        positions = PositionMap(text, self.encoding)
-        if needs_edits(check, positions, request):
+        positions = PositionMap(check.text, self.encoding)
+        if in_cell is None and needs_edits(check, positions, request):
             check = await self.current_check(uri, version, text, with_edits=True)
-        return await self.off_loop(code_actions, check, positions, request)
+        suppress = in_cell[1] if in_cell else None
+        return await self.off_loop(code_actions, check, positions, request, suppress)
 
     async def hover(self, params: types.HoverParams) -> types.Hover | None:
         """The documentation of the rule of the finding under the cursor (``fixer rule``)."""
         uri = params.text_document.uri
         cached = self.checks.get(uri)
         held = self.document(uri)
-        if cached is None or held is None or cached[0] != held[0]:
+        in_cell = self.cell_checks.get(uri)
+        if in_cell is not None:
+            check = in_cell[2]
+        elif cached is None or held is None or cached[0] != held[0]:
             return None
-        check = cached[1]
+        else:
+            check = cached[1]
         positions = PositionMap(check.text, self.encoding)
         at = (params.position.line, params.position.character)
         for finding in check.findings:
@@ -284,6 +397,18 @@ def make_server(debounce: float = DEBOUNCE) -> FixerServer:
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     async def hover(ls: FixerServer, params: types.HoverParams) -> types.Hover | None:
         return await ls.hover(params)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_OPEN)
+    def notebook_open(ls: FixerServer, params: types.DidOpenNotebookDocumentParams) -> None:
+        ls.schedule_notebook(params.notebook_document.uri, 0)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_CHANGE)
+    def notebook_change(ls: FixerServer, params: types.DidChangeNotebookDocumentParams) -> None:
+        ls.schedule_notebook(params.notebook_document.uri, ls.debounce)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_CLOSE)
+    def notebook_close(ls: FixerServer, params: types.DidCloseNotebookDocumentParams) -> None:
+        ls.forget_notebook(params.notebook_document.uri)
 
     @server.feature(types.SHUTDOWN)
     def shutdown(ls: FixerServer, params: None) -> None:
