@@ -63,6 +63,15 @@ def _make_client() -> LanguageClient:
 CONFIG = ClientServerConfig(server_command=SERVER, client_factory=_make_client)
 
 
+async def _stop(client: LanguageClient) -> None:
+    """Stop a client started by a test; a server a failed test left running is killed (pygls's
+    ``stop`` waits for the server to exit)."""
+    server = client._server  # type: ignore[attr-defined]
+    if server is not None and server.returncode is None:
+        server.kill()
+    await client.stop()
+
+
 def _initialize(capabilities: types.ClientCapabilities) -> types.InitializeParams:
     return types.InitializeParams(
         capabilities=capabilities,
@@ -537,7 +546,7 @@ async def test_ranges_in_the_negotiated_encoding(encoding: str, tmp_path: Path) 
         assert await _diagnostics(client, uri, 2) == []
         await client.shutdown_session()  # type: ignore[attr-defined]
     finally:
-        await client.stop()
+        await _stop(client)
 
 
 # --------------------------------------------------------------------------- the process
@@ -552,7 +561,7 @@ async def test_shutdown_then_exit_ends_the_process_with_status_0() -> None:
         server = client._server  # type: ignore[attr-defined]
         assert server is not None and server.returncode == 0
     finally:
-        await client.stop()
+        await _stop(client)
 
 
 @ON_MODULE_LOOP
@@ -564,7 +573,7 @@ async def test_exit_without_shutdown_ends_the_process_with_status_1() -> None:
         server = client._server  # type: ignore[attr-defined]
         assert await asyncio.wait_for(server.wait(), TIMEOUT) == 1
     finally:
-        await client.stop()
+        await _stop(client)
 
 
 def test_exit_while_a_slow_check_runs_is_prompt(tmp_path: Path) -> None:
