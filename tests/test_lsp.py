@@ -766,3 +766,76 @@ async def test_notebook_cells_get_their_findings_and_fixes(
             cell_text_documents=[types.TextDocumentIdentifier(uri=c) for c in cells[1:]],
         )
     )
+
+
+# --------------------------------------------------------------------------- README snippets
+
+
+def _readme_snippet(name: str) -> str:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    marker = f"<!-- snippet: {name} -->\n"
+    assert readme.count(marker) == 1, name
+    block = readme.split(marker, 1)[1]
+    match = re.match(r"```\w*\n(.*?)\n```", block, re.DOTALL)
+    assert match is not None, name
+    return match.group(1)
+
+
+def _snippet_command(name: str) -> list[str]:
+    text = _readme_snippet(name)
+    if name == "vscode":
+        settings = json.loads(text)
+        assert settings["glspc.server.languageId"] == ["python"]
+        return [settings["glspc.server.command"], *settings["glspc.server.commandArguments"]]
+    if name == "helix":
+        if sys.version_info >= (3, 11):
+            import tomllib
+        else:  # pragma: no cover - Python 3.9 and 3.10
+            import tomli as tomllib
+
+        config = tomllib.loads(text)
+        server = config["language-server"]["fixer"]
+        [python] = config["language"]
+        assert python["name"] == "python" and "fixer" in python["language-servers"]
+        return [server["command"], *server["args"]]
+    match = re.search(r"cmd = \{ (.*?) \}", text)
+    assert match is not None and "vim.lsp.start" in text
+    return [json.loads(part) for part in match.group(1).split(", ")]
+
+
+def _fixer_program() -> str:
+    """The ``fixer`` program the editor would find: this environment's console script."""
+    script = Path(sys.executable).with_name("fixer")
+    assert script.exists(), "fixer is not installed in this environment"
+    return str(script)
+
+
+@pytest.mark.parametrize("editor", ["vscode", "neovim", "helix"])
+def test_each_readme_snippet_starts_the_server(editor: str, tmp_path: Path) -> None:
+    command = _snippet_command(editor)
+    assert command == ["fixer", "server", "--stdio"]
+    (tmp_path / "server").mkdir()  # as in a project with a folder of that name
+    messages = [
+        {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "initialize",
+            "params": {"processId": None, "rootUri": tmp_path.as_uri(), "capabilities": {}},
+        },
+        {"jsonrpc": "2.0", "method": "initialized", "params": {}},
+        {"jsonrpc": "2.0", "id": 2, "method": "shutdown"},
+        {"jsonrpc": "2.0", "method": "exit"},
+    ]
+    payload = b"".join(
+        b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+        for body in (json.dumps(m).encode() for m in messages)
+    )
+    done = subprocess.run(
+        [_fixer_program(), *command[1:]],
+        input=payload,
+        capture_output=True,
+        timeout=TIMEOUT,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    assert b'"name":"fixer"' in done.stdout.replace(b" ", b"")  # serverInfo in the answer
