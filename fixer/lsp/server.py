@@ -38,6 +38,8 @@ from fixer.rules import RULES_BY_CODE
 
 # Seconds to wait after a change before checking: typing produces a change per keystroke.
 DEBOUNCE = 0.3
+# Checks running at once (each on its own thread; more wait for a slot).
+WORKERS = 2
 _T = TypeVar("_T")
 # A notebook as checked: its version, and each cell's URI, version, whether it is Python code,
 # and text.
@@ -62,6 +64,7 @@ class FixerServer(LanguageServer):
             ),
         )
         self.debounce = debounce
+        self.slots = threading.BoundedSemaphore(WORKERS)
         self.pending: dict[str, asyncio.Task[None]] = {}
         self.checks: dict[str, tuple[int | None, DocumentCheck]] = {}
         self.reported: set[str] = set()  # configuration errors already shown
@@ -101,9 +104,10 @@ class FixerServer(LanguageServer):
         return check_text(text, governance(self.path_of(uri), self.folder()), with_edits)
 
     async def off_loop(self, work: Callable[..., _T], *args: Any) -> _T:
-        """``work(*args)`` on a thread of its own. The thread is a daemon: a check still running
-        when the client says ``exit`` (or goes away) does not keep the process alive, and one
-        whose result is no longer wanted finishes unobserved."""
+        """``work(*args)`` on a thread of its own, at most ``WORKERS`` at a time. The thread is a
+        daemon: a check still running when the client says ``exit`` (or goes away) does not keep
+        the process alive. Work whose result is no longer wanted is not started if it is still
+        waiting for a slot, and finishes unobserved if it is running."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[_T] = loop.create_future()
 
@@ -115,11 +119,17 @@ class FixerServer(LanguageServer):
             else:
                 future.set_result(result)  # type: ignore[arg-type]
 
+        abandoned = threading.Event()
+        future.add_done_callback(lambda _: abandoned.set())
+
         def run() -> None:
-            try:
-                result, error = work(*args), None
-            except BaseException as raised:  # handed to the awaiting task
-                result, error = None, raised
+            with self.slots:
+                if abandoned.is_set():
+                    return  # superseded while it waited for a slot: never started
+                try:
+                    result, error = work(*args), None
+                except BaseException as raised:  # handed to the awaiting task
+                    result, error = None, raised
             with contextlib.suppress(RuntimeError):  # a closed loop: the server is gone
                 loop.call_soon_threadsafe(settle, result, error)
 
