@@ -6,7 +6,9 @@ unless a file or folder named ``rule`` exists here and the words after it are no
 ``fixer ./rule`` always means the path. Keeping the check command implicit keeps every existing
 ``fixer PATH`` and ``fixer --diff PATH`` invocation working. ``fixer bot analyze|publish|autofix``
 (the pull-request bot, ``fixer.bot.cli``) is imported only when asked for; ``fixer ./bot`` is a
-path.
+path. ``fixer server`` (or ``fixer lsp``) runs the language server (``fixer.lsp``, the ``lsp``
+extra), unless a path of that name exists here and no server option follows;
+``fixer server --stdio`` is always the server.
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ from fixer.runner import (
 
 app = typer.Typer(add_completion=False, rich_markup_mode=None)
 rule_app = typer.Typer(add_completion=False, rich_markup_mode=None)
+server_app = typer.Typer(add_completion=False, rich_markup_mode=None)
 
 
 class Exit(IntEnum):
@@ -985,6 +988,53 @@ def _is_rule_command(rest: Sequence[str]) -> bool:
     return asks and all(word in takes or _CODE.fullmatch(word) for word in rest)
 
 
+# --------------------------------------------------------------------------- fixer server
+
+# The packages of the ``lsp`` extra (and theirs): an ImportError naming one means it is missing.
+_LSP_PACKAGES = frozenset({"pygls", "lsprotocol", "cattrs", "attrs"})
+
+
+@server_app.command()
+def server(
+    stdio: Annotated[
+        bool,
+        typer.Option("--stdio", help="Talk over stdin and stdout (the only transport; default)."),
+    ] = True,
+) -> None:
+    """Run the language server: diagnostics, quick fixes and rule documentation in an editor.
+
+    Editors start it and talk to it over stdin and stdout. Needs the lsp extra:
+    pip install 'fixer[lsp]'.
+    """
+    from fixer.lsp import INSTALL
+
+    try:
+        from fixer.lsp.server import serve
+    except ImportError as error:
+        if (error.name or "").partition(".")[0] not in _LSP_PACKAGES:
+            raise
+        missing = f"{error.name} is missing"
+        _err(f"fixer: error: the language server needs the lsp extra ({missing}): {INSTALL}")
+        raise typer.Exit(Exit.ERROR) from None
+    serve()
+    raise typer.Exit(Exit.CLEAN)
+
+
+_SERVER_NAMES = ("server", "lsp")
+_SERVER_WORDS = ("--stdio", "--help", "-h")
+
+
+def _is_server_command(args: Sequence[str]) -> bool:
+    """``fixer server`` (or ``fixer lsp``) is the server unless a path of that name exists here
+    and no server option follows it."""
+    if not args or args[0] not in _SERVER_NAMES:
+        return False
+    rest = args[1:]
+    if rest and all(word in _SERVER_WORDS for word in rest):
+        return True
+    return not rest and not os.path.lexists(args[0])
+
+
 _BOT_WORDS = ("analyze", "publish", "autofix", "--help", "-h")  # fixer.bot.cli.COMMANDS and help
 
 
@@ -993,6 +1043,8 @@ def entry(argv: Sequence[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] == "rule" and _is_rule_command(args[1:]):
         rule_app(args=args[1:], prog_name="fixer rule")
+    elif _is_server_command(args):
+        server_app(args=args[1:], prog_name=f"fixer {args[0]}")
     elif args[:1] == ["bot"] and args[1:2] and args[1] in _BOT_WORDS:
         from fixer.bot.cli import bot_app
 

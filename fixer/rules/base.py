@@ -52,6 +52,8 @@ class Rule:
     safe: str
     unsafe: str
     example: Example
+    # The title of the editor's action that makes a finding's fix (the language server).
+    fix_title: str = ""
     # TensorFlow fails on a finding of this kind (``error`` in CI annotations); the other kinds
     # run and train differently from what is written.
     crashes: bool = False

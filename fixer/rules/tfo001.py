@@ -113,6 +113,7 @@ create variables only once, on its first call, so the program stops on that firs
 
 This happens with every optimizer class (plain SGD still has its `iterations` variable), under
 Keras 3 and Keras 2 (tf-keras) alike. It is not a harmless warning.""",
+    fix_title="Move the optimizer out of the traced function",
     fix_availability=Applicability.SAFE,
     safe="""\
 The fix builds the optimizer once, outside the traced body, and the body uses that instance. A

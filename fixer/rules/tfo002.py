@@ -29,6 +29,7 @@ creates the new optimizer's variables. The first iteration runs; TensorFlow stop
 second:
 
     {SINGLETON_VARIABLES_ERROR}""",
+    fix_title="Build the optimizer once, before the loop",
     fix_availability=Applicability.SAFE,
     safe="""\
 The fix builds the optimizer once, before the outermost loop (every new object retraces, so it

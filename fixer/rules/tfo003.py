@@ -50,6 +50,7 @@ told.""",
 Nothing crashes, but each step starts from a new optimizer: Adam's moment estimates, momentum
 and the step count are thrown away every iteration, so the model does not train the way the
 code says (with Adam, every update is the first step of a new optimizer).""",
+    fix_title="Build the optimizer once, before the loop",
     fix_availability=Applicability.UNSAFE,
     safe="""\
 Never safe: the program runs as it is, and building the optimizer once before the loop changes

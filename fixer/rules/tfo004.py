@@ -48,6 +48,7 @@ The helper runs inside the trace, so the optimizer it builds creates its variabl
 tracing, exactly as if it were written in the step, and TensorFlow stops on the first call:
 
     {SINGLETON_VARIABLES_ERROR}""",
+    fix_title="Move the helper call out of the traced function",
     fix_availability=Applicability.SAFE,
     safe="""\
 When the helper returns the optimizer, the fix moves the call of the helper (not the helper)

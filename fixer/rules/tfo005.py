@@ -72,6 +72,7 @@ that assigns the `self.<network>` it trains), and one that calls
     why="""\
 Nothing crashes, but every call starts from a new optimizer: Adam's moment estimates, momentum
 and the step count restart on every step, so training silently differs from what is written.""",
+    fix_title="Build the optimizer once, outside the step",
     fix_availability=Applicability.UNSAFE,
     safe="""\
 Never safe: the program runs as it is, and building the optimizer once changes the training

@@ -22,6 +22,7 @@ codes of other tools are never reported: they may belong to another linter.""",
     why="""\
 A suppression that no longer suppresses anything hides nothing today, and would silently hide a
 real finding tomorrow, when the line changes.""",
+    fix_title="Remove the unused suppression",
     fix_availability=Applicability.SAFE,
     safe="""\
 The fix deletes the comment, or only the codes in it that suppress nothing, and keeps the rest
