@@ -11,6 +11,7 @@ import libcst as cst
 
 from fixer import edits as text
 from fixer.analysis import Decision, Facts, SiteKey, plan, prepare
+from fixer.exports import ImportedHelper
 from fixer.findings import Applicability, Diagnostic, FindingsView, Fix, TextEdit
 from fixer.names import DEFAULT_NAMES, NameTable
 from fixer.prefilter import may_hold_suppression, parse_quietly
@@ -81,6 +82,7 @@ def fix_source(
     unsafe_fixes: bool = False,
     rules: RuleSet = DEFAULT_RULES,
     with_edits: bool = False,
+    imported: Mapping[str, ImportedHelper] | None = None,
 ) -> FixResult[AnyStr]:
     """Find optimizers built while tracing in ``source`` and move those that safely can.
 
@@ -88,7 +90,9 @@ def fix_source(
     ``rules`` says which codes are in force and how their fixes count; ``unsafe_fixes`` (or
     ``rules.unsafe_fixes``) also applies fixes that change how a running program trains.
     ``with_edits`` attaches to each fixable finding its :class:`~fixer.findings.Fix` as text
-    edits on ``source`` (for JSON, SARIF and editors).
+    edits on ``source`` (for JSON, SARIF and editors). ``imported`` holds the optimizer builders
+    of other modules that the source imports, by the qualified name a call of each has in it
+    (:mod:`fixer.siblings` reads them); the engine itself reads no file.
 
     Never raises on bad input: a syntax error, an undecodable file or an internal failure comes
     back as an error finding with the source unchanged.
@@ -118,7 +122,7 @@ def fix_source(
         diagnostic = _error(path, SYNTAX_ERROR.code, f"cannot decode or parse: {error}")
         return FixResult(path, source, source, (diagnostic,))
     try:
-        run = _Run(module, path, names, rules, _may_suppress(source))
+        run = _Run(module, path, names, rules, _may_suppress(source), imported)
         fixed_module, fixed = module, source
         if run.plan.changes_anything:
             fixed_module = apply_plan(module, run.plan, run.facts.parents)
@@ -176,12 +180,13 @@ class _Run:
         names: NameTable,
         rules: RuleSet,
         may_suppress: bool,
+        imported: Mapping[str, ImportedHelper] | None = None,
     ) -> None:
         self.module = module
         self.path = path
         self.rules = rules
         wrapper = cst.MetadataWrapper(module, unsafe_skip_copy=True)
-        self.facts: Facts = prepare(wrapper, path, names)
+        self.facts: Facts = prepare(wrapper, path, names, imported)
         self.directives: Mapping[int, Sequence[Directive]] = (
             find_directives(self.facts.collector.comments, self.facts.positions)
             if may_suppress
