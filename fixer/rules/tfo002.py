@@ -25,9 +25,9 @@ RULE = Rule(
 An optimizer built in the body of a loop, outside any traced function, and passed as an
 argument to a tf.function of the same file (a decorated def, a name bound to
 `tf.function(fn)`, or a name bound to what a factory of the file returns, `train_step =
-make_step(model)` where `make_step` returns a traced function), typically a new optimizer per epoch given to one `train_step`. A loop
-that also builds a new model each iteration and passes it to the step is reported as well, but
-not fixed (see below).""",
+make_step(model)` where `make_step` returns a traced function), typically a new optimizer per
+epoch given to one `train_step`. A loop that also builds a new model each iteration and passes
+it to the step is reported as well, but not fixed (see below).""",
     why=f"""\
 Each new optimizer object is a new argument, so the tf.function retraces, and the new trace
 creates the new optimizer's variables. The first iteration runs; TensorFlow stops on the

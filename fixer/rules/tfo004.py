@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from libcst import metadata
 
     from fixer import moves
+    from fixer.analysis import facts as analysis_facts
     from fixer.analysis.facts import Construction, Facts, Traced
     from fixer.analysis.planner import Planner
     from fixer.exports import ImportedHelper
@@ -53,6 +54,7 @@ else:
     cst = lazy("libcst")
     metadata = lazy("libcst.metadata")
     moves = lazy("fixer.moves")
+    analysis_facts = lazy("fixer.analysis.facts")
 
 RULE = Rule(
     code="TFO004",
@@ -177,6 +179,17 @@ def find_builders(
             and not facts.lazy_singleton(c.call, owner)
         ):
             found[owner] = c
+    if facts.imported:  # a call of another module's builder builds, as a construction would
+        for call in facts.collector.all_calls:
+            scope = facts.scopes.get(call)
+            caller = scope.node if isinstance(scope, metadata.FunctionScope) else None
+            if (
+                isinstance(caller, cst.FunctionDef)
+                and caller not in traced
+                and caller not in found
+                and imported_helper(facts, call) is not None
+            ):
+                found[caller] = analysis_facts.Construction(call, names.Kind.OPTIMIZER, caller)
     changed = True
     while changed:
         changed = False
@@ -200,7 +213,7 @@ def returns_optimizer(
         value = node.value
         if isinstance(value, cst.Call):
             if value is builders[func].call and builders[func].owner is func:
-                return True
+                return _gives_back(facts, value)
             if isinstance(value.func, cst.Name):
                 callee = facts.function_named(value.func)
                 if callee is not None and callee in builders and callee is not func:
@@ -213,8 +226,17 @@ def returns_optimizer(
                 if isinstance(referent, metadata.Assignment):
                     binding = facts.binding(builders[func].call)
                     if binding is not None and facts.within(referent.node, binding.small):
-                        return True
+                        return _gives_back(facts, builders[func].call)
     return False
+
+
+def _gives_back(facts: Facts, call: cst.Call) -> bool:
+    """Whether what ``call`` builds is its value: a construction, or a call of another module's
+    builder that returns what it builds."""
+    if call in facts.construction_calls:
+        return True
+    helper = imported_helper(facts, call)
+    return helper is not None and helper.returns
 
 
 def plan_helper_call(
