@@ -610,8 +610,7 @@ def _inner(node: ast.AST, around: Around) -> Around:
             return Around(around.in_loop, (*around.defs, node.name), prefixes)
         return Around(around.in_loop, around.defs, prefixes, isinstance(node, ast.ClassDef))
     if isinstance(node, ast.Assign) and (
-        isinstance(node.value, ast.Lambda)
-        or (isinstance(node.value, ast.Call) and handed_over(node.value) is not None)
+        isinstance(node.value, ast.Lambda) or _may_be_partial(node.value)
     ):
         # ``make = lambda: Adam()`` or ``make = partial(Adam)``: a call of ``make`` runs what
         # the value holds, as a call of a def of that name would.
@@ -719,6 +718,17 @@ def handed_over(call: ast.Call) -> str | None:
     .Adam, 1e-3)`` builds an optimizer when the partial object is called)."""
     first = call.args[0] if call.args else None
     return None if first is None else dotted_name(first)
+
+
+def _may_be_partial(value: ast.expr) -> bool:
+    """A call that may be ``functools.partial(<dotted>, ...)``: its callee is a bare name (an
+    alias, ``from functools import partial as bind``) or an attribute named ``partial``."""
+    if not isinstance(value, ast.Call) or handed_over(value) is None:
+        return False
+    func = value.func
+    return isinstance(func, ast.Name) or (
+        isinstance(func, ast.Attribute) and func.attr == "partial"
+    )
 
 
 def _calls_with_prefixes(tree: ast.AST) -> Iterator[tuple[ast.Call, str, tuple[str, ...]]]:
@@ -923,6 +933,5 @@ class Prefilter:
                 candidates.append((call, None))
         if not candidates:
             return False
-        return self._may_hold_site(
-            tree, text, candidates, text_imports(text, self.facts.import_modules), self.facts.table
-        )
+        imports = text_imports(text, self.facts.import_modules)
+        return self._may_hold_site(tree, text, candidates, imports, self.facts.table, loops=False)
