@@ -38,6 +38,16 @@ or, for a name bound other than by an import, the enclosing classes and function
    calls); a file whose candidates are all elsewhere (``main()``, ``__init__``, ``compile``,
    module level) is ruled out. A new rule that looks somewhere else must widen that stage.
 
+Two additions keep this sound for what TFO004 finds without a constructor call in the file.
+A ``functools.partial`` of an optimizer class hands the class over uncalled: when the text holds
+``partial``, stage 2 also takes dotted names that are not called, and stage 3 a call whose first
+argument may be a constructor (stage 4 then counts the name it is bound to as a def, as it does
+for a lambda). A call of a builder of *another module* (``from .optim import build_optimizer``) is
+anchored in no constructor of the file: the runner, which reads those modules
+(:mod:`fixer.siblings`), asks :meth:`Prefilter.may_call` about a file the stages rule out, with the
+qualified names of the builders it imports; that is stage 4 over the calls that may resolve to
+one of them, counting only traced functions and the functions they call.
+
 A file that does not decode or that ``ast`` cannot parse goes to LibCST, so its ``TFO900`` is the
 engine's own. A file stopped by any stage is never parsed by LibCST, so a syntax error in
 it that only LibCST sees, or a LibCST failure on it (``TFO901``), is not reported; a file stopped

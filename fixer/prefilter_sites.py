@@ -12,6 +12,9 @@ holding one), and every rule looks only at calls in one of these places:
 - **a function a traced function calls** by name, directly or through other functions (TFO004);
 - **a function called from a loop**, by name or as a method (TFO005).
 
+A name bound to a ``lambda`` or to what may be a ``functools.partial(<dotted>, ...)`` call counts
+as a def of that name for the calls in its value (TFO004 follows a call of it).
+
 This stage over-approximates each place with the standard library's ``ast`` and the file's
 text, and says ``NO_SITE`` only when no candidate call is in any of them. Names are matched by
 spelling, which only adds places: the engine resolves them by meaning (the def of this file a
