@@ -315,7 +315,7 @@ class FileTimes:
         return "site" if self.findings or self.suppressed else "no-site"
 
 
-def time_files(files: Sequence[tuple[str, bytes]], rounds: int) -> list[FileTimes]:
+def time_files(files: Sequence[tuple[str, bytes]], rounds: int, base: Path) -> list[FileTimes]:
     """For each file, the median of ``rounds`` timings of ``ast.parse``, ``libcst.parse_module``,
     ``fix_source`` and fixer's own path (``Prefilter.verdict``, then ``fix_source`` when the
     file passes); the rounds interleave them, so load from elsewhere on the machine weighs on all
@@ -326,16 +326,25 @@ def time_files(files: Sequence[tuple[str, bytes]], rounds: int) -> list[FileTime
     from fixer.names import DEFAULT_NAMES
     from fixer.prefilter import Prefilter
     from fixer.rulesets import DEFAULT_RULES
+    from fixer.siblings import Repository, helpers_for
 
     gate = Prefilter(DEFAULT_NAMES)
+    repository = Repository(DEFAULT_NAMES)
+    # The builders of other modules each file imports (``base``: where the paths start), as the
+    # runner reads them; computed here once, so that ``fix_source`` is timed alone.
+    imported = {path: helpers_for(repository, base / path, data) for path, data in files}
 
     def engine(path: str, data: bytes) -> Any:
-        return fix_source(data, path, names=DEFAULT_NAMES, rules=DEFAULT_RULES)
+        return fix_source(
+            data, path, names=DEFAULT_NAMES, rules=DEFAULT_RULES, imported=imported[path]
+        )
 
     def fixer(path: str, data: bytes) -> str:
         verdict = gate.verdict(data)
-        if not verdict.skips:
+        helpers = helpers_for(repository, base / path, data)
+        if not verdict.skips or (helpers and gate.may_call(data, helpers)):
             engine(path, data)
+            return "PARSE"
         return verdict.name
 
     times = [FileTimes(path, len(data)) for path, data in files]
@@ -524,29 +533,47 @@ def digests(
     }
 
 
-def check_equivalence(files: Sequence[tuple[str, bytes]]) -> list[str]:
+def check_equivalence(files: Sequence[tuple[str, bytes]], base: Path) -> list[str]:
     """Run each file through ``fix_source`` (no pre-filter) and through fixer's path (the
     pre-filter, then ``fix_source`` if the file passes), and return the files where the two
     differ in findings (error findings aside: the pre-filter's documented trade-off) or in
-    fixed bytes. Empty: the pre-filter hid nothing."""
+    fixed bytes. Empty: the pre-filter hid nothing. Both get the builders of the other modules a
+    file imports (``base``: where the paths start), as the runner reads them."""
     from fixer.engine import fix_source
     from fixer.names import DEFAULT_NAMES
     from fixer.prefilter import Prefilter
     from fixer.rulesets import DEFAULT_RULES
+    from fixer.siblings import Repository, helpers_for
 
     gate = Prefilter(DEFAULT_NAMES)
+    repository = Repository(DEFAULT_NAMES)
     differing = []
     for number, (path, data) in enumerate(files, 1):
         if number % 25 == 0:
             log(f"  {number}/{len(files)} files")
-        result = fix_source(data, path, names=DEFAULT_NAMES, rules=DEFAULT_RULES)
+        imported = helpers_for(repository, base / path, data)
+        result = fix_source(data, path, names=DEFAULT_NAMES, rules=DEFAULT_RULES, imported=imported)
         findings = [d for d in result.diagnostics if not d.is_error]
-        if not gate.verdict(data).skips:
+        if not gate.verdict(data).skips or (imported and gate.may_call(data, imported)):
             continue  # fixer's path runs the very same call
         if findings or result.suppressed or result.fixed != data:
             codes = ", ".join(f"{d.code} at {d.line}:{d.column}" for d in findings)
             differing.append(f"{path}: the pre-filter skips it, the engine finds {codes}")
     return differing
+
+
+def importing_builders(sorted_files: Sorted, base: Path) -> list[tuple[str, bytes]]:
+    """The files ruled out before ``ast`` that import a builder of another module."""
+    from fixer.names import DEFAULT_NAMES
+    from fixer.siblings import Repository, helpers_for
+
+    repository = Repository(DEFAULT_NAMES)
+    early = [v for v in sorted_files.by_verdict if v not in PARSED_BY_AST]
+    return [
+        (path, data)
+        for path, data in sorted_files.having(*early)
+        if helpers_for(repository, base / path, data)
+    ]
 
 
 # --------------------------------------------------------------------------- report
@@ -704,8 +731,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     chosen = sorted_files.having(*(sorted_files.by_verdict if args.all_files else PARSED_BY_AST))
 
     if args.check_equivalence:
+        if not args.all_files:  # and the files that import builders of other modules
+            chosen = sorted({*chosen, *importing_builders(sorted_files, corpus.root.parent)})
         log(f"fix_source with and without the pre-filter on {len(chosen)} files")
-        differing = check_equivalence(chosen)
+        differing = check_equivalence(chosen, corpus.root.parent)
         for line in differing:
             print(line)
         print(
@@ -768,7 +797,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             groups.append(("fixtures", fixture_files()))
         for group, files in groups:
             log(f"timing {group}: {len(files)} files")
-            section = in_process(time_files(files, args.file_rounds), args.file_rounds)
+            base = corpus.root.parent if group == "corpus" else REPOSITORY
+            section = in_process(time_files(files, args.file_rounds, base), args.file_rounds)
             report["in_process" if group == "corpus" else "fixtures"] = section
             where = "corpus" if group == "corpus" else "repository fixtures"
             goals = [("fix_source / libcst.parse_module, site files", "site", GOAL_SITE_VS_LIBCST)]

@@ -13,6 +13,7 @@ import libcst as cst
 from fixer import __version__, bounds
 from fixer import edits as text
 from fixer.analysis import Decision, Facts, SiteKey, plan, prepare
+from fixer.exports import ImportedHelper
 from fixer.findings import Applicability, Diagnostic, FindingsView, Fix, TextEdit
 from fixer.names import DEFAULT_NAMES, NameTable
 from fixer.prefilter import may_hold_suppression
@@ -83,6 +84,7 @@ def fix_source(
     unsafe_fixes: bool = False,
     rules: RuleSet = DEFAULT_RULES,
     with_edits: bool = False,
+    imported: Mapping[str, ImportedHelper] | None = None,
 ) -> FixResult[AnyStr]:
     """Find optimizers built while tracing in ``source`` and move those that safely can.
 
@@ -90,7 +92,9 @@ def fix_source(
     ``rules`` says which codes are in force and how their fixes count; ``unsafe_fixes`` (or
     ``rules.unsafe_fixes``) also applies fixes that change how a running program trains.
     ``with_edits`` attaches to each fixable finding its :class:`~fixer.findings.Fix` as text
-    edits on ``source`` (for JSON, SARIF and editors).
+    edits on ``source`` (for JSON, SARIF and editors). ``imported`` holds the optimizer builders
+    of other modules that the source imports, by the qualified name a call of each has in it
+    (:mod:`fixer.siblings` reads them); the engine itself reads no file.
 
     Never raises on bad input: a syntax error, an undecodable file or an internal failure comes
     back as an error finding with the source unchanged.
@@ -102,7 +106,7 @@ def fix_source(
         return FixResult(path, source, source, (refused,))
     try:
         return bounds.on_deep_stack(
-            lambda: _fix_parsed(source, path, names, rules, with_edits, check=True)
+            lambda: _fix_parsed(source, path, names, rules, with_edits, imported, check=True)
         )
     except RecursionError:
         message = (
@@ -166,6 +170,7 @@ def _fix_parsed(
     names: NameTable,
     rules: RuleSet,
     with_edits: bool,
+    imported: Mapping[str, ImportedHelper] | None,
     *,
     check: bool,
 ) -> FixResult[AnyStr]:
@@ -183,13 +188,13 @@ def _fix_parsed(
         diagnostic = _error(path, SYNTAX_ERROR.code, f"cannot decode or parse: {error}")
         return FixResult(path, source, source, (diagnostic,))
     try:
-        run = _Run(module, path, names, rules, _may_suppress(source))
+        run = _Run(module, path, names, rules, _may_suppress(source), imported)
         fixed_module, fixed = module, source
         if run.plan.changes_anything:
             fixed_module = apply_plan(module, run.plan, run.facts.parents)
             fixed = _render(fixed_module, source)
             if fixed != source and check:
-                _self_check(fixed, path, names, rules)
+                _self_check(fixed, path, names, rules, imported)
         diagnostics = run.with_fixes(fixed_module.code) if with_edits else run.marked()
     except _SelfCheckFailed as failure:
         message = (
@@ -215,7 +220,13 @@ class _SelfCheckFailed(Exception):
     """The fixed text is not what fixer promises to write; the message says how."""
 
 
-def _self_check(fixed: AnyStr, path: str, names: NameTable, rules: RuleSet) -> None:
+def _self_check(
+    fixed: AnyStr,
+    path: str,
+    names: NameTable,
+    rules: RuleSet,
+    imported: Mapping[str, ImportedHelper] | None,
+) -> None:
     """What is written must compile, and fixing it again must change nothing (a fix that
     produces another finding it would fix, or text it would move again, is a bug)."""
     try:
@@ -230,7 +241,7 @@ def _self_check(fixed: AnyStr, path: str, names: NameTable, rules: RuleSet) -> N
         raise _SelfCheckFailed(
             f"the fixed text would not compile ({type(error).__name__})"
         ) from None
-    again = _fix_parsed(fixed, path, names, rules, False, check=False)
+    again = _fix_parsed(fixed, path, names, rules, False, imported, check=False)
     if again.errors:
         raise _SelfCheckFailed(
             f"the fixed text fails a second pass ({again.errors[0].code}: "
@@ -277,12 +288,13 @@ class _Run:
         names: NameTable,
         rules: RuleSet,
         may_suppress: bool,
+        imported: Mapping[str, ImportedHelper] | None = None,
     ) -> None:
         self.module = module
         self.path = path
         self.rules = rules
         wrapper = cst.MetadataWrapper(module, unsafe_skip_copy=True)
-        self.facts: Facts = prepare(wrapper, path, names)
+        self.facts: Facts = prepare(wrapper, path, names, imported)
         self.directives: Mapping[int, Sequence[Directive]] = (
             find_directives(self.facts.collector.comments, self.facts.positions)
             if may_suppress

@@ -402,6 +402,11 @@ def _repository_root(directory: Path) -> Path | None:
     return None if parent == directory else _repository_root(parent)
 
 
+def repository_root(directory: Path) -> Path | None:
+    """The root of the working tree holding ``directory`` (absolute and resolved), if any."""
+    return _repository_root(directory)
+
+
 def _git_dir(repository: Path) -> Path:
     """The folder holding ``info/exclude``: ``.git``, or where a ``.git`` file points."""
     dot_git = repository / ".git"

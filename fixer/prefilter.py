@@ -41,6 +41,16 @@ or, for a name bound other than by an import, the enclosing classes and function
 A file the four stages rule out still goes to LibCST when it may call an optimizer by a name it
 never imports (:mod:`fixer.prefilter_assumed`): the analysis reports those as assumptions.
 
+Two additions keep this sound for what TFO004 finds without a constructor call in the file.
+A ``functools.partial`` of an optimizer class hands the class over uncalled: when the text holds
+``partial``, stage 2 also takes dotted names that are not called, and stage 3 a call whose first
+argument may be a constructor (stage 4 then counts the name it is bound to as a def, as it does
+for a lambda). A call of a builder of *another module* (``from .optim import build_optimizer``) is
+anchored in no constructor of the file: the runner, which reads those modules
+(:mod:`fixer.siblings`), asks :meth:`Prefilter.may_call` about a file the stages rule out, with the
+qualified names of the builders it imports; that is stage 4 over the calls that may resolve to
+one of them, counting only traced functions and the functions they call.
+
 A file that does not decode or that ``ast`` cannot parse goes to LibCST, so its ``TFO900`` is the
 engine's own. A file stopped by any stage is never parsed by LibCST, so a syntax error in
 it that only LibCST sees, or a LibCST failure on it (``TFO901``), is not reported; a file stopped
@@ -57,7 +67,7 @@ import enum
 import re
 import warnings
 from bisect import bisect_left
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Optional
@@ -494,6 +504,33 @@ def _getattr_candidates(data: bytes, resolver: _Resolver) -> list[int]:
     return found
 
 
+_REFERENCE_TAIL = rb"(?:" + _FILLER + rb"\." + _FILLER + rb"(?=(" + _W + rb"+))\1)*"
+
+
+@lru_cache(maxsize=1024)
+def _reference(head: str) -> re.Pattern[bytes]:
+    """Dotted names starting with ``head``, called or not (``partial(tf.keras.optimizers.Adam,
+    ...)`` hands the class over without calling it)."""
+    return re.compile(re.escape(head.encode()) + rb"(?![\w\x80-\xff])" + _REFERENCE_TAIL)
+
+
+def _text_references(data: bytes, resolver: _Resolver, heads: Iterable[str]) -> list[int]:
+    """Offsets of the dotted names in the text that may be a constructor, called or not."""
+    found = []
+    for head in sorted(heads):
+        if head.encode() not in data:
+            continue
+        for match in _reference(head).finditer(data):
+            start = match.start()
+            if start and _IS_WORD[data[start - 1]]:
+                continue
+            spelled = _STRIP_COMMENTS.sub(b"", match[0]) if b"#" in match[0] else match[0]
+            dotted = spelled.translate(None, b" \t\f\r\n\\()")
+            if resolver.may_construct(dotted.decode("utf-8", "surrogateescape")):
+                found.append(start)
+    return found
+
+
 def _text_candidates(data: bytes, resolver: _Resolver, heads: Iterable[str]) -> list[int]:
     """Offsets of the dotted calls in the text that may resolve to a constructor."""
     found = []
@@ -571,7 +608,9 @@ class Around:
 
 
 # The nodes whose children are surrounded by more than the node itself is.
-_SURROUNDING = frozenset({*_FUNCTION_DEFS, ast.ClassDef, ast.Lambda, *_COMPREHENSIONS, *_LOOPS})
+_SURROUNDING = frozenset(
+    {*_FUNCTION_DEFS, ast.ClassDef, ast.Lambda, *_COMPREHENSIONS, *_LOOPS, ast.Assign}
+)
 
 
 def _inner(node: ast.AST, around: Around) -> Around:
@@ -583,6 +622,13 @@ def _inner(node: ast.AST, around: Around) -> Around:
         if isinstance(node, _FUNCTION_DEFS):
             return Around(around.in_loop, (*around.defs, node.name), prefixes)
         return Around(around.in_loop, around.defs, prefixes, isinstance(node, ast.ClassDef))
+    if isinstance(node, ast.Assign) and (
+        isinstance(node.value, ast.Lambda) or _may_be_partial(node.value)
+    ):
+        # ``make = lambda: Adam()`` or ``make = partial(Adam)``: a call of ``make`` runs what
+        # the value holds, as a call of a def of that name would.
+        bound = tuple(t.id for t in node.targets if isinstance(t, ast.Name))
+        return Around(around.in_loop, (*around.defs, *bound), around.prefixes)
     if isinstance(node, _LOOPS) or around.in_class_body:
         return Around(around.in_loop or isinstance(node, _LOOPS), around.defs, around.prefixes)
     return around
@@ -680,6 +726,24 @@ def _getattr_target(call: ast.Call) -> str | None:
     return None
 
 
+def handed_over(call: ast.Call) -> str | None:
+    """The first positional argument of a call when it is dotted (``partial(tf.keras.optimizers
+    .Adam, 1e-3)`` builds an optimizer when the partial object is called)."""
+    first = call.args[0] if call.args else None
+    return None if first is None else dotted_name(first)
+
+
+def _may_be_partial(value: ast.expr) -> bool:
+    """A call that may be ``functools.partial(<dotted>, ...)``: its callee is a bare name (an
+    alias, ``from functools import partial as bind``) or an attribute named ``partial``."""
+    if not isinstance(value, ast.Call) or handed_over(value) is None:
+        return False
+    func = value.func
+    return isinstance(func, ast.Name) or (
+        isinstance(func, ast.Attribute) and func.attr == "partial"
+    )
+
+
 def _calls_with_prefixes(tree: ast.AST) -> Iterator[tuple[ast.Call, str, tuple[str, ...]]]:
     """Each call, its callee when dotted (else ""), and the qualified-name prefixes of every
     scope around it."""
@@ -726,6 +790,10 @@ def _tree_candidates(
                 (target := _getattr_target(call)) is not None
                 and resolver.may_be_namespace(target, prefixes)
             )
+            or (
+                (handed := handed_over(call)) is not None
+                and resolver.may_construct(handed, prefixes)
+            )
         ]
     resolver = _Resolver(facts, imported, bindable)
     heads = resolver.heads | (facts.roots if bindable is None else bindable)
@@ -735,6 +803,14 @@ def _tree_candidates(
         target = _getattr_target(call)
         if target is not None and resolver.may_be_namespace(target):
             found.append((call, around))
+            continue
+        handed = handed_over(call)
+        if (
+            handed is not None
+            and handed.partition(".")[0] in heads
+            and resolver.may_construct(handed)
+        ):
+            found.append((call, around))  # partial(Adam, ...): the engine reads functools.partial
             continue
         dotted = dotted_name(call.func)
         if dotted is None:
@@ -835,6 +911,8 @@ class Prefilter:
                 calls = _text_candidates(text, resolver, resolver.heads | bindable)
                 if b"getattr" in text:
                     calls += _getattr_candidates(text, resolver)
+                if b"partial" in text:  # functools.partial(<constructor>, ...): stage 3 reads it
+                    calls += _text_references(text, resolver, resolver.heads | bindable)
                 if not calls:
                     return Verdict.NO_TEXT_CALL
                 useful = {start for item, start in imported if _useful(facts, item)}
@@ -853,3 +931,29 @@ class Prefilter:
         if not self._may_hold_site(tree, text, candidates, imported, facts.table):
             return Verdict.NO_SITE
         return Verdict.PARSE
+
+    def may_call(self, data: bytes, helpers: Collection[str]) -> bool:
+        """Whether a file that :meth:`verdict` rules out may still hold a finding at a call of
+        a builder of another module (``helpers``: their qualified names in this file, from
+        :mod:`fixer.siblings`): some call may resolve to one of them, in a place a rule looks
+        (stage 4)."""
+        text = _as_utf8(data)
+        tree = None if text is None else parse_quietly(data)
+        if text is None or tree is None:
+            return True
+        imported = [
+            item
+            for node in ast.walk(tree)
+            if isinstance(node, (ast.Import, ast.ImportFrom))
+            for item in _imported(node)
+        ]
+        groups = [item.bindings() for item in imported]
+        wanted = set(helpers)
+        candidates: list[Candidate] = []
+        for call, dotted, prefixes in _calls_with_prefixes(tree):
+            if dotted and meanings(dotted, groups, prefixes) & wanted:
+                candidates.append((call, None))
+        if not candidates:
+            return False
+        imports = text_imports(text, self.facts.import_modules)
+        return self._may_hold_site(tree, text, candidates, imports, self.facts.table, loops=False)

@@ -12,6 +12,9 @@ holding one), and every rule looks only at calls in one of these places:
 - **a function a traced function calls** by name, directly or through other functions (TFO004);
 - **a function called from a loop**, by name or as a method (TFO005).
 
+A name bound to a ``lambda`` or to what may be a ``functools.partial(<dotted>, ...)`` call counts
+as a def of that name for the calls in its value (TFO004 follows a call of it).
+
 This stage over-approximates each place with the standard library's ``ast`` and the file's
 text, and says ``NO_SITE`` only when no candidate call is in any of them. Names are matched by
 spelling, which only adds places: the engine resolves them by meaning (the def of this file a
@@ -200,10 +203,14 @@ def may_hold_site(
     candidates: Sequence[prefilter.Candidate],
     imported: Iterable[tuple[prefilter.ImportedName, int]],
     table: NameTable,
+    *,
+    loops: bool = True,
 ) -> bool:
     """Whether a rule may look at one of ``candidates`` (calls of ``tree``, whose source in
     UTF-8 is ``text``, each with what surrounds it when stage 3 knows). ``imported`` holds at
-    least every import that may bind a tracer (:func:`fixer.prefilter.text_imports`)."""
+    least every import that may bind a tracer (:func:`fixer.prefilter.text_imports`). Without
+    ``loops``, only traced functions and the functions they call count (the one place a call of
+    another module's builder is a finding)."""
     arounds = [around for _, around in candidates if around is not None]
     wanted = {id(call) for call, around in candidates if around is None}
     if wanted:
@@ -214,7 +221,7 @@ def may_hold_site(
                 wanted.discard(id(node))
         if wanted:
             return True  # a position the tree got wrong (inside an f-string before Python 3.12)
-    if any(around.in_loop for around in arounds):
+    if loops and any(around.in_loop for around in arounds):
         return True
     defs = {name for around in arounds for name in around.defs}
     return bool(defs) and _Heat(tree, text, (item for item, _ in imported), table).any_hot(defs)

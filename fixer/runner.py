@@ -20,6 +20,7 @@ from fixer.names import DEFAULT_NAMES, NameTable
 from fixer.prefilter import Prefilter, may_hold_suppression, parse_quietly
 from fixer.rules import FILE_TOO_LARGE
 from fixer.rulesets import DEFAULT_RULES, RuleSet
+from fixer.siblings import Repository, helpers_for
 
 # Below this many files more than one worker costs more (process start-up, LibCST imported in
 # each worker) than it saves.
@@ -75,6 +76,11 @@ def _prefilter(names: NameTable) -> Prefilter:
     return Prefilter(names)
 
 
+@lru_cache(maxsize=8)
+def _repository(names: NameTable) -> Repository:
+    return Repository(names)
+
+
 def process(
     path: Path,
     settings: RunSettings = DEFAULT_SETTINGS,
@@ -121,7 +127,10 @@ def process(
 
     if is_notebook(shown):
         return _notebook(path, shown, data, settings, names, rules, ruled_out)
-    if ruled_out(data):
+    # The builders of the repository's other modules that the file imports (read on demand,
+    # once per process): a call of one in a traced function is a finding too.
+    imported = helpers_for(_repository(names), path, data)
+    if ruled_out(data) and not (imported and _prefilter(names).may_call(data, imported)):
         return FileOutcome(path, shown, FileResult(shown, (), parsed=False))
     from fixer.engine import fix_source  # LibCST is imported here, and only when needed
 
@@ -132,6 +141,7 @@ def process(
         unsafe_fixes=settings.unsafe_fixes,
         rules=rules,
         with_edits=settings.with_edits,
+        imported=imported,
     )
     if result.changed:
         slim = FileResult(

@@ -34,6 +34,20 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 CASES = sorted(p.name for p in FIXTURES.iterdir() if (p / "input.py").is_file())
+# A case's other modules (``trainlib/optim.py``), which its input imports: the run checks them
+# too, from the same layout (``tests/test_fixtures.py`` says what they are).
+OTHER_MODULES = {
+    case: [
+        p.relative_to(FIXTURES / case).as_posix()
+        for p in sorted((FIXTURES / case).rglob("*.py"))
+        if "__pycache__" not in p.parts
+        and not (
+            p.parent == FIXTURES / case
+            and p.name in ("input.py", "expected.py", "expected_unsafe.py", "reference.py")
+        )
+    ]
+    for case in CASES
+}
 UNSAFE_CASES = [case for case in CASES if (FIXTURES / case / "expected_unsafe.py").is_file()]
 # The cases --unsafe-fixes can change: those with a finding whose fix is unsafe.
 WITH_UNSAFE_FIXES = [
@@ -238,9 +252,11 @@ def fixture_documents(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dic
     for name, cases in (("safe", CASES), ("unsafe", WITH_UNSAFE_FIXES)):
         for case in cases:
             (base / name / case).mkdir(parents=True)
-            for file_name in ("input.py", "fixer.toml"):
+            for file_name in ("input.py", "fixer.toml", *OTHER_MODULES[case]):
                 if (FIXTURES / case / file_name).is_file():
-                    shutil.copyfile(FIXTURES / case / file_name, base / name / case / file_name)
+                    target = base / name / case / file_name
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copyfile(FIXTURES / case / file_name, target)
     output = {name: base / f"{name}.json" for name in ("safe", "unsafe")}
     runs = run_all(
         {
@@ -267,6 +283,11 @@ def fixture_documents(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dic
     return documents
 
 
+def case_files(case: str) -> list[str]:
+    """The files of a case the run checks: ``input.py`` and the other modules it imports."""
+    return sorted([f"{case}/input.py", *(f"{case}/{m}" for m in OTHER_MODULES[case])])
+
+
 def case_findings(document: dict[str, Any], case: str) -> list[dict[str, Any]]:
     return [f for f in document["findings"] if f["path"] == f"{case}/input.py"]
 
@@ -276,10 +297,10 @@ def test_the_json_document_covers_every_fixture(fixture_documents: dict[str, Any
     for name, cases in (("safe", CASES), ("unsafe", WITH_UNSAFE_FIXES)):
         document = fixture_documents[name]
         assert document["version"] == 1
-        assert document["files"] == [f"{case}/input.py" for case in cases]
+        assert document["files"] == [file for case in cases for file in case_files(case)]
         assert document["errors"] == []
         summary = document["summary"]
-        assert summary["files"] == len(cases)
+        assert summary["files"] == sum(len(case_files(case)) for case in cases)
         assert summary["findings"] == sum(not f["suppressed"] for f in document["findings"])
         assert summary["fixable"] == sum(
             f["fixable"] and not f["suppressed"] for f in document["findings"]

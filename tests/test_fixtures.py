@@ -1,4 +1,9 @@
-"""Golden fixtures: fixtures/<case>/{input.py, expected.py, diagnostics.txt}, byte for byte."""
+"""Golden fixtures: fixtures/<case>/{input.py, expected.py, diagnostics.txt}, byte for byte.
+
+A case may hold other modules next to ``input.py`` (a package folder such as ``trainlib/``, or a
+module ``optim.py``) that ``input.py`` imports: they are read as the runner reads a file's
+sibling modules (:mod:`fixer.siblings`), and must hold no finding themselves.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,10 @@ import pytest
 
 from fixer import fix_source
 from fixer.config import load_config
+from fixer.exports import ImportedHelper
+from fixer.names import DEFAULT_NAMES
 from fixer.rulesets import DEFAULT_RULES, RuleSet
+from fixer.siblings import Repository, helpers_for
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 CASES = sorted(p for p in FIXTURES.iterdir() if (p / "input.py").is_file())
@@ -30,11 +38,29 @@ def _rules(case: Path) -> RuleSet:
     return load_config(config).rules_for(case / "input.py") if config.exists() else DEFAULT_RULES
 
 
+# The files of a case that are not other modules of its program.
+CASE_FILES = frozenset({"input.py", "expected.py", "expected_unsafe.py", "reference.py"})
+
+
+def case_modules(case: Path) -> list[Path]:
+    """The other modules of a multi-file case: every ``.py`` file in it but its own files."""
+    return sorted(
+        p
+        for p in case.rglob("*.py")
+        if "__pycache__" not in p.parts and not (p.parent == case and p.name in CASE_FILES)
+    )
+
+
+def _imported(case: Path, name: str, source: bytes) -> dict[str, ImportedHelper]:
+    return dict(helpers_for(Repository(DEFAULT_NAMES), case / name, source))
+
+
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.name)
 def test_fixture(case: Path, update_goldens: bool) -> None:
     source = (case / "input.py").read_bytes()
     rules = _rules(case)
-    result = fix_source(source, "input.py", rules=rules)
+    imported = _imported(case, "input.py", source)
+    result = fix_source(source, "input.py", rules=rules, imported=imported)
     diagnostics = _render(result.diagnostics)
     expected_path = case / "expected.py"
     diagnostics_path = case / "diagnostics.txt"
@@ -46,7 +72,7 @@ def test_fixture(case: Path, update_goldens: bool) -> None:
     assert result.fixed == expected_path.read_bytes()
     assert diagnostics == diagnostics_path.read_bytes()
 
-    unsafe = fix_source(source, "input.py", unsafe_fixes=True, rules=rules)
+    unsafe = fix_source(source, "input.py", unsafe_fixes=True, rules=rules, imported=imported)
     unsafe_path = case / "expected_unsafe.py"
     if update_goldens:
         if unsafe.fixed != result.fixed:
@@ -72,12 +98,25 @@ def test_fixture(case: Path, update_goldens: bool) -> None:
 def test_expected_is_a_fixed_point(case: Path) -> None:
     expected = (case / "expected.py").read_bytes()
     rules = _rules(case)
-    again = fix_source(expected, "expected.py", rules=rules)
+    imported = _imported(case, "expected.py", expected)
+    again = fix_source(expected, "expected.py", rules=rules, imported=imported)
     assert again.fixed == expected
     assert not again.fixable, [d.render() for d in again.fixable]
     unsafe_path = case / "expected_unsafe.py"
     if unsafe_path.exists():
         unsafe = unsafe_path.read_bytes()
-        again_unsafe = fix_source(unsafe, "expected_unsafe.py", unsafe_fixes=True, rules=rules)
+        again_unsafe = fix_source(
+            unsafe, "expected_unsafe.py", unsafe_fixes=True, rules=rules, imported=imported
+        )
         assert again_unsafe.fixed == unsafe
         assert not [d for d in again_unsafe.diagnostics if d.applicability.name != "NONE"]
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if case_modules(c)], ids=lambda case: case.name)
+def test_other_modules_of_a_case_hold_no_finding(case: Path) -> None:
+    for module in case_modules(case):
+        source = module.read_bytes()
+        result = fix_source(
+            source, module.name, imported=_imported(module.parent, module.name, source)
+        )
+        assert not result.diagnostics, [d.render() for d in result.diagnostics]

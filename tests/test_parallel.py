@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -200,3 +201,75 @@ def test_progress_bar_only_on_a_terminal_outside_ci(many_files: Path) -> None:
     hidden = _with_terminal_stderr(many_files, {"CI": "true"})
     assert b"\x1b[" not in hidden
     assert hidden.strip() == b"checked 250 files, 0 findings (0 fixable)"
+
+
+# The fixtures whose input imports builders from other modules of its folder.
+ACROSS_FILES = [
+    "hoist_tf_helper_module_absolute_import",
+    "hoist_tf_helper_module_attribute_call",
+    "hoist_helper_module_relative_import",
+    "report_helper_module_refused",
+    "keep_helper_module_cached_or_not_an_optimizer",
+]
+
+
+@pytest.fixture
+def repository_with_helper_modules(tmp_path: Path) -> Path:
+    """A git working tree where each of five projects appears four times, its helper modules
+    next to its input, among forty files without optimizers: enough for a pool of workers, each
+    of which reads the helper modules on its own."""
+    (tmp_path / ".git").mkdir()
+    for copy in range(4):
+        for case in ACROSS_FILES:
+            target = tmp_path / "src" / f"copy{copy}" / case
+            shutil.copytree(
+                FIXTURES / case,
+                target,
+                ignore=shutil.ignore_patterns(
+                    "expected*.py", "diagnostics.txt", "run.json", "__pycache__"
+                ),
+            )
+    for index in range(40):
+        folder = tmp_path / "src" / f"plain{index % 3}"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"m{index:02d}.py").write_text(f"import os\n\nVALUE = {index}\n")
+    return tmp_path
+
+
+@pytest.mark.parametrize("mode", [["--format", "json-lines"], ["--diff"]])
+def test_findings_across_files_are_the_same_for_any_number_of_jobs(
+    repository_with_helper_modules: Path, mode: list[str]
+) -> None:
+    project = repository_with_helper_modules
+    runs = [fixer(*mode, "--jobs", str(jobs), "src", cwd=project) for jobs in (1, 2, 3)]
+    first = runs[0]
+    assert first.returncode == 1, first.stderr
+    if mode == ["--diff"]:
+        assert first.stdout.count(b"\n+optimizer = build_optimizer(CONFIG)\n") == 4
+    else:
+        records = [json.loads(line) for line in _lines(first)]
+        found = Counter(
+            f["code"]
+            for record in records
+            for f in record["findings"]
+            if "module `" in f["message"]
+        )
+        assert found == {"TFO004": 4 * 6}  # six findings at calls of other modules' builders
+    for other in runs[1:]:
+        assert (other.returncode, other.stdout, other.stderr) == (
+            first.returncode,
+            first.stdout,
+            first.stderr,
+        )
+
+
+def test_a_file_checked_alone_still_reads_its_sibling_modules(
+    repository_with_helper_modules: Path,
+) -> None:
+    """pre-commit names single files: the helper modules they import are found all the same."""
+    project = repository_with_helper_modules
+    for case in ACROSS_FILES:
+        alone = fixer("src/copy2/" + case + "/input.py", cwd=project)
+        golden = (FIXTURES / case / "diagnostics.txt").read_bytes()
+        shown = alone.stdout.replace(f"src/copy2/{case}/".encode(), b"")
+        assert shown == golden, alone.stderr

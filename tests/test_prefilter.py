@@ -620,6 +620,25 @@ _TF = "import tensorflow as tf\nfrom tensorflow.keras.optimizers import Adam\n"
             "@tf.function\ndef step():\n    tf.keras.optimizers.SGD.from_config({})\n",
             id="from-config",
         ),
+        pytest.param(
+            "make = lambda: tf.keras.optimizers.Adam()\n@tf.function\ndef step():\n    make()\n",
+            id="lambda",
+        ),
+        pytest.param(
+            "import functools as ft\nmake = ft.partial(tf.keras.optimizers.Adam, 0.1)\n"
+            "@tf.function\ndef step():\n    make()\n",
+            id="partial-of-a-class",
+        ),
+        pytest.param(
+            "from functools import partial as bind\nmake = bind(  # the class\n"
+            "    tf.keras.optimizers  .  Adam)\n@tf.function\ndef step():\n    make()\n",
+            id="partial-aliased-and-spread",
+        ),
+        pytest.param(
+            "def build():\n    return tf.keras.optimizers.Adam()\n"
+            "apply = lambda: build()\n@tf.function\ndef step():\n    apply()\n",
+            id="lambda-calling-a-builder",
+        ),
     ],
 )
 def test_possible_sites_are_parsed(source: str) -> None:
@@ -703,3 +722,103 @@ def test_an_unimported_optimizer_name_is_parsed(source: str) -> None:
 )
 def test_an_imported_or_unspelled_name_stays_out(source: str) -> None:
     assert _verdict(source) is not Verdict.PARSE
+
+
+# --------------------------------------------------------------------------- other modules
+
+HELPER_MODULE = """\
+import tensorflow as tf
+
+
+def make_opt(lr):
+    return tf.keras.optimizers.Adam(lr)
+"""
+
+# Files without a constructor name of their own (stage 1 rules each out): each may hold a
+# finding only at a call of ``project/optim.py``'s builder.
+CALLERS = {
+    "traced.py": """\
+        import tensorflow as tf
+        from project.optim import make_opt
+
+        @tf.function
+        def step(w):
+            opt = make_opt(0.1)
+            return w
+        """,
+    "traced_through_local_def.py": """\
+        import tensorflow as tf
+        import project.optim as po
+
+        def build():
+            return po.make_opt(0.1)
+
+        @tf.function
+        def step(w):
+            return build()
+        """,
+    "keras_step_method.py": """\
+        import tensorflow as tf
+        from .project import optim
+
+        class Model(tf.keras.Model):
+            def train_step(self, data):
+                opt = optim.make_opt(0.1)
+                return {}
+        """,
+    "called_in_main_only.py": """\
+        import tensorflow as tf
+        from project.optim import make_opt
+
+        @tf.function
+        def step(w):
+            return w
+
+        def main():
+            opt = make_opt(0.1)
+        """,
+    "no_traced_function.py": """\
+        from project.optim import make_opt
+
+        def main():
+            return make_opt(0.1)
+        """,
+    "builder_not_imported.py": """\
+        import tensorflow as tf
+
+        def make_opt(lr):
+            return lr
+
+        @tf.function
+        def step(w):
+            return make_opt(w)
+        """,
+}
+
+
+def test_calls_of_other_modules_builders_pass_the_prefilter(tmp_path: Path) -> None:
+    """Stage 1 rules these files out; :meth:`Prefilter.may_call` lets through exactly those
+    where a call of an imported builder may be in a traced function, and the run with the
+    pre-filter finds what the run without it finds."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "project").mkdir()
+    (tmp_path / "project" / "__init__.py").write_text("")
+    (tmp_path / "project" / "optim.py").write_text(HELPER_MODULE)
+    gate = Prefilter(names.DEFAULT_NAMES)
+    on, off = RunSettings(), RunSettings(prefilter=False)
+    parsed = set()
+    for name, text in CALLERS.items():
+        path = tmp_path / name
+        path.write_text(textwrap.dedent(text))
+        assert gate.verdict(path.read_bytes()) is Verdict.NO_NAME, name
+        with_gate, without = process(path, on), process(path, off)
+        assert _findings(with_gate) == _findings(without), name
+        assert with_gate.result is not None
+        if with_gate.result.parsed:
+            parsed.add(name)
+        codes = {d.code for d in _findings(without)[0]}  # type: ignore[attr-defined]
+        assert codes == ({"TFO004"} if name in FOUND else set()), name
+    assert parsed == FOUND  # the others are ruled out without LibCST
+
+
+FOUND = {"traced.py", "traced_through_local_def.py", "keras_step_method.py"}

@@ -212,6 +212,9 @@ def _jobs_of(item: pytest.Item) -> list[Job]:
 def _run_program(job: Job, cwd: Path) -> Outcome:
     env = {name: value for name, value in os.environ.items() if name != "TF_USE_LEGACY_KERAS"}
     env["TF_CPP_MIN_LOG_LEVEL"] = "3"
+    # A case's other modules (``trainlib/``) are imported from the fixture folder: no
+    # ``__pycache__`` may be left there.
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
     if job.run.keras == "2":
         env["TF_USE_LEGACY_KERAS"] = "1"
     try:

@@ -24,6 +24,7 @@ from libcst.metadata import (
 
 from fixer import names
 from fixer.analysis.metadata import positions_of, scopes_of
+from fixer.exports import ImportedHelper
 
 Owner = Union[cst.Module, cst.FunctionDef, cst.ClassDef, cst.Lambda]
 _N = TypeVar("_N", bound=cst.CSTNode)
@@ -126,6 +127,9 @@ class _Collector(cst.CSTVisitor):
     def on_leave(self, original_node: cst.CSTNode) -> None:
         super().on_leave(original_node)
         self._open.pop()
+
+    def qualified(self, node: cst.CSTNode) -> set[str]:
+        return self._qualified(node)
 
     def _qualified(self, node: cst.CSTNode) -> set[str]:
         """Qualified names of an expression. A local resolution that only comes from an import
@@ -412,9 +416,18 @@ class Binding:
 class Facts:
     """The facts of one file that every plan reads: metadata, collected calls, scopes."""
 
-    def __init__(self, wrapper: cst.MetadataWrapper, path: str, table: names.NameTable) -> None:
+    def __init__(
+        self,
+        wrapper: cst.MetadataWrapper,
+        path: str,
+        table: names.NameTable,
+        imported: Mapping[str, ImportedHelper] | None = None,
+    ) -> None:
         self.module = wrapper.module
         self.path = path
+        # Builders of other modules of the repository, by the qualified name a call of one
+        # has here (:mod:`fixer.exports`; the runner reads those modules).
+        self.imported: Mapping[str, ImportedHelper] = imported or {}
         self.scopes = scopes_of(wrapper.module)
         self.positions = positions_of(wrapper)
         self.collector = _Collector(table, self.scopes)
@@ -506,6 +519,10 @@ class Facts:
         if len(referents) == 1 and isinstance(referents[0].node, cst.FunctionDef):
             return referents[0].node
         return None
+
+    def qualified_names(self, node: cst.CSTNode) -> set[str]:
+        """The qualified names of an expression, as the collector resolves them."""
+        return self.collector.qualified(node)
 
     def module_classes(self) -> dict[str, cst.ClassDef]:
         return {
@@ -1030,8 +1047,11 @@ def self_parameter(func: cst.FunctionDef | None) -> str | None:
 
 
 def prepare(
-    wrapper: cst.MetadataWrapper, path: str, table: names.NameTable = names.DEFAULT_NAMES
+    wrapper: cst.MetadataWrapper,
+    path: str,
+    table: names.NameTable = names.DEFAULT_NAMES,
+    imported: Mapping[str, ImportedHelper] | None = None,
 ) -> Facts:
     """The facts of one file, computed once; :func:`~fixer.analysis.plan` may then run on them
-    many times."""
-    return Facts(wrapper, path, table)
+    many times. ``imported``: the builders of other modules the file imports."""
+    return Facts(wrapper, path, table, imported)

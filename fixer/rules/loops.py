@@ -61,15 +61,48 @@ def detect(planner: Planner) -> None:
 
 
 def traced_callables(facts: Facts, traced: Mapping[cst.FunctionDef, Traced]) -> set[cst.CSTNode]:
-    """Nodes that bind a traced callable: its def, and ``step = tf.function(fn)`` targets."""
+    """Nodes that bind a traced callable: its def, ``step = tf.function(fn)`` targets, and
+    ``step = make_step(...)`` targets where ``make_step`` returns a traced function."""
     nodes: set[cst.CSTNode] = {func for func, t in traced.items() if t.owner is not None}
+    forms: set[cst.Call] = set()
     for call, target in facts.collector.call_forms:
         if facts.def_called(call, target) is None:
             continue
-        parent = facts.parents.get(call)
-        if isinstance(parent, cst.Assign):
-            nodes.update(t.target for t in parent.targets if isinstance(t.target, cst.Name))
+        forms.add(call)
+        nodes.update(_targets(facts, call))
+    factories = {
+        func for func in facts.collector.owner_of if _returns_traced(facts, func, nodes, forms)
+    }
+    for _owner, call in facts.collector.name_calls:
+        assert isinstance(call.func, cst.Name)
+        if facts.function_named(call.func) in factories:
+            nodes.update(_targets(facts, call))
     return nodes
+
+
+def _targets(facts: Facts, call: cst.Call) -> list[cst.Name]:
+    """The names ``name = <call>`` binds."""
+    parent = facts.parents.get(call)
+    if not isinstance(parent, cst.Assign):
+        return []
+    return [t.target for t in parent.targets if isinstance(t.target, cst.Name)]
+
+
+def _returns_traced(
+    facts: Facts, func: cst.FunctionDef, callables: set[cst.CSTNode], forms: set[cst.Call]
+) -> bool:
+    """A factory: ``func`` returns a traced function it defines (``return step``, ``return
+    tf.function(step)``)."""
+    for node in facts.returns_of(func):
+        value = node.value
+        if isinstance(value, cst.Call) and value in forms:
+            return True
+        access = facts.access_of.get(value) if isinstance(value, cst.Name) else None
+        if access is not None and any(
+            isinstance(r, metadata.Assignment) and r.node in callables for r in access.referents
+        ):
+            return True
+    return False
 
 
 def plan_loop_site(

@@ -6,6 +6,10 @@ the optimizer is passed to a tf.function of the file); the move: :mod:`fixer.mov
 
 Fixtures: ``hoist_loop_new_optimizer_each_epoch_into_traced_step``,
 ``hoist_tf_new_optimizer_each_epoch``, ``report_loop_learning_rate_from_loop_variable``.
+A step returned by a factory (``train_step = make_step(model)``):
+``hoist_factory_step_new_optimizer_each_epoch``,
+``report_factory_step_learning_rate_from_epoch``; left alone when the factory's step is not
+traced: ``keep_factory_returns_untraced_step``.
 """
 
 from __future__ import annotations
@@ -19,10 +23,11 @@ RULE = Rule(
     summary="a loop builds a new optimizer each iteration and passes it to a tf.function",
     catches="""\
 An optimizer built in the body of a loop, outside any traced function, and passed as an
-argument to a tf.function of the same file (a decorated def, or a name bound to
-`tf.function(fn)`), typically a new optimizer per epoch given to one `train_step`. A loop
-that also builds a new model each iteration and passes it to the step is reported as well, but
-not fixed (see below).""",
+argument to a tf.function of the same file (a decorated def, a name bound to
+`tf.function(fn)`, or a name bound to what a factory of the file returns, `train_step =
+make_step(model)` where `make_step` returns a traced function), typically a new optimizer per
+epoch given to one `train_step`. A loop that also builds a new model each iteration and passes
+it to the step is reported as well, but not fixed (see below).""",
     why=f"""\
 Each new optimizer object is a new argument, so the tf.function retraces, and the new trace
 creates the new optimizer's variables. The first iteration runs; TensorFlow stops on the
