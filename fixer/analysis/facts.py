@@ -774,6 +774,10 @@ class Facts:
                 return self.within(call, node.body)
         return False
 
+    def variable_built(self, call: cst.Call) -> str | None:
+        """What ``call`` builds that holds variables (a layer, a model...), if it is one."""
+        return next((b for _, c, b in self.collector.variable_builders if c is call), None)
+
     def session_reset_in(self, node: cst.CSTNode) -> cst.Call | None:
         """A ``clear_session()`` call inside ``node``: training restarts there on purpose."""
         return next((c for c in self.collector.session_resets if self.within(c, node)), None)
@@ -796,7 +800,19 @@ class Facts:
             ):
                 return self.code(test.left) in spelled
         if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
-            return self.code(test.expression) in spelled
+            inner = test.expression
+            if (
+                isinstance(inner, cst.Call)
+                and isinstance(inner.func, cst.Name)
+                and inner.func.value == "hasattr"
+                and len(inner.args) == 2
+                and isinstance(inner.args[1].value, cst.SimpleString)
+            ):
+                # ``if not hasattr(self, "opt"): self.opt = ...``
+                attribute = inner.args[1].value.evaluated_value
+                owner = self.code(inner.args[0].value)
+                return f"{owner}.{attribute!s}" in spelled
+            return self.code(inner) in spelled
         if isinstance(test, cst.BooleanOperation):
             return self._tests_unset(test.left, spelled) or self._tests_unset(test.right, spelled)
         return False

@@ -14,7 +14,8 @@ name the class and its bases in the file use (``class_attributes``).
 Fixtures: ``hoist_method_adds_init_when_missing``, ``hoist_method_keras_train_step``,
 ``hoist_method_reads_attribute_set_in_init``, ``hoist_method_through_base_class_in_module``,
 ``hoist_tf_keras_train_step_fit``, ``report_method_attribute_set_after_init``,
-``report_method_init_without_super_call``, ``report_method_reads_step_argument``,
+``report_method_init_without_super_call``, ``report_object_base_class_rebuilds_optimizer`` (a
+``class C(object):`` needs no ``super().__init__()``), ``report_method_reads_step_argument``,
 ``report_trainer_method_called_per_batch``.
 """
 
@@ -213,7 +214,7 @@ def init_insertion_point(
         if _calls_super_init(statement):
             anchor_index = index
     if anchor_index is None:
-        if cls.bases:
+        if any(not _is_object(base.value) for base in cls.bases):
             reason = f"`__init__` of `{cls.name.value}` does not call `super().__init__()`"
             return body[0], False, reason
         anchor_index = 0 if _is_docstring(body[0]) else None
@@ -299,6 +300,11 @@ def _find_init(cls: cst.ClassDef) -> cst.FunctionDef | None:
         if isinstance(statement, cst.FunctionDef) and statement.name.value == "__init__":
             found = statement
     return found
+
+
+def _is_object(base: cst.BaseExpression) -> bool:
+    """``class C(object):``: a base that needs no ``super().__init__()`` call."""
+    return isinstance(base, cst.Name) and base.value == "object"
 
 
 def _first_method(cls: cst.ClassDef) -> cst.BaseStatement:

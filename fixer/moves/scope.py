@@ -14,7 +14,9 @@ Fixtures: module scope in ``hoist_adam_in_train_step``, ``hoist_inside_strategy_
 ``report_name_rebound_after_function``, ``report_move_changes_when_arguments_are_read``; the
 factory in ``hoist_factory_multiline_schedule``, ``hoist_factory_nested_def_first``,
 ``hoist_factory_uses_factory_parameter``, ``hoist_closure_move_fine_under_strategy``,
-``report_factory_arg_reads_step_parameter``.
+``report_factory_arg_reads_step_parameter``; refused for a traced def inside a loop
+(``report_traced_step_defined_in_loop``) and for absl flags read at module scope
+(``report_absl_flag_read_at_module_scope``).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from fixer.analysis.facts import Binding, Facts
+from fixer.analysis.facts import Binding, Facts, nodes_in
 from fixer.analysis.plan import BoundCall, Hoisted, Reference
 from fixer.moves import checks
 
@@ -40,9 +42,11 @@ def plan_scope_move(planner: Planner, site: Site, moved: Sequence[Binding]) -> s
     owner = site.owner
     destination = facts.scopes[func]
     assert destination is not None
-    reason = checks.check_reads(facts, site, moved, destination)
+    reason = check_defined_in_loop(facts, func) or checks.check_reads(
+        facts, site, moved, destination
+    )
     if reason is None and isinstance(owner, cst.Module):
-        reason = check_strategy(facts, func)
+        reason = check_strategy(facts, func) or check_flags(facts, site, moved)
     if reason is not None:
         return reason
     func_scope = facts.inner_scope(func)
@@ -103,3 +107,31 @@ def check_strategy(facts: Facts, func: cst.FunctionDef) -> str | None:
         "`with strategy.scope():` and pass it to "
         f"`{func.name.value}`"
     )
+
+
+def check_defined_in_loop(facts: Facts, func: cst.FunctionDef) -> str | None:
+    """A traced def inside a loop is a new function, traced anew, on every iteration: the
+    optimizer moved just before it would still be rebuilt each time."""
+    loops = facts.enclosing_loops(func)
+    if not loops:
+        return None
+    return (
+        f"`{func.name.value}` is defined inside the loop on line {facts.start(loops[-1]).line}, "
+        "so it is a new function on every iteration; define it, and build the optimizer, once "
+        "before the loop"
+    )
+
+
+def check_flags(facts: Facts, site: Site, moved: Sequence[Binding]) -> str | None:
+    """absl flags are parsed when the program starts (``app.run``): read at import time, as a
+    move to module scope would, they raise ``UnparsedFlagAccessError``."""
+    for node in site.moved_nodes(moved):
+        for attribute in nodes_in(node, cst.Attribute):
+            text = facts.code(attribute)
+            if text.startswith("FLAGS.") or ".FLAGS." in text:
+                return (
+                    f"its arguments read `{text}`, and absl parses flags only when the program "
+                    "starts, so reading it at module scope fails on import; build the optimizer "
+                    "in `main()` after the flags are parsed and pass it in"
+                )
+    return None

@@ -142,8 +142,8 @@ def plan_loop_site(
         rule, applicability = tfo003.RULE, Applicability.UNSAFE
         problem = (
             f"is rebuilt on every iteration of the loop on line {facts.start(loops[0]).line}, "
-            "so its state (moments, step count) restarts each step and training silently "
-            "differs from what is written"
+            "so its state (moments, step count) restarts each iteration and training "
+            "silently differs from what is written"
         )
     headline = f"optimizer `{facts.label(c.call)}` {problem}"
     site = moves.LoopSite(c.call, binding, scope, loops, rule, applicability, headline)

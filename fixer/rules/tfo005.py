@@ -10,6 +10,7 @@ optimizer already exists at module scope, the local copy is deleted
 Fixtures: ``report_step_function_builds_optimizer_each_call``,
 ``report_step_function_learning_rate_parameter``, ``report_step_function_rate_halved_by_caller``
 (a rate that varies: the finding names `learning_rate.assign` and schedules),
+``report_caller_passes_new_model_each_call`` (a new model passed to each call: refused),
 ``report_step_function_shadows_module_optimizer``, ``report_trainer_method_called_per_batch``;
 per-call rebuilds in methods of plain classes in
 ``report_tf_plain_class_rebuilds_optimizers_each_step`` (runnable: the unfixed program trains
@@ -261,6 +262,21 @@ def plan_per_call_site(
         ),
         None,
     )
+    built = next(
+        (
+            facts.code(arg.value)
+            for arg in caller.args
+            if isinstance(arg.value, cst.Call) and builds_model(facts, arg.value)
+        ),
+        None,
+    )
+    if model is None and built is not None:
+        reason = (
+            f"the loop on line {facts.start(loop).line} passes a new model to each call "
+            f"(`{built}`), and one optimizer must not serve two models"
+        )
+        planner.report(site, Applicability.NONE, f"not moved: {reason}")
+        return
     if model is not None:
         reason = (
             f"the loop on line {facts.start(loop).line} also builds a new `{model}` for each "
@@ -273,6 +289,19 @@ def plan_per_call_site(
         delete_shadowing_copy(planner, site, binding, shadowed)
         return
     moves.plan_site(planner, site)
+
+
+def builds_model(facts: Facts, call: cst.Call) -> bool:
+    """A call that builds a model: a Keras model class, or a function named for it
+    (``make_model(...)``, ``build_network(...)``)."""
+    callee = call.func
+    if facts.variable_built(call) == "a model":
+        return True
+    name = callee.attr.value if isinstance(callee, cst.Attribute) else getattr(callee, "value", "")
+    lowered = str(name).lower()
+    return any(word in lowered for word in ("model", "network", "net")) and lowered.startswith(
+        ("make", "build", "create", "new", "get_", "init")
+    )
 
 
 def identical_module_optimizer(
