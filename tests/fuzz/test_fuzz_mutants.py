@@ -21,9 +21,9 @@ random and with many more examples (about 25 minutes of CPU with ``-n 2``)::
 from __future__ import annotations
 
 import warnings
-from pathlib import Path
 
 import pytest
+from ground import CASES, FIXTURES, text
 from hypothesis import given, note, settings
 from hypothesis import strategies as st
 from mutators import MUTATORS, mutate
@@ -33,8 +33,6 @@ from profiles import examples
 from fixer import Applicability, FixResult, fix_source
 from fixer.rules import INTERNAL_ERROR, SYNTAX_ERROR
 
-FIXTURES = Path(__file__).resolve().parent.parent.parent / "fixtures"
-CASES = sorted(p.parent.name for p in FIXTURES.glob("*/input.py"))
 STEPS = st.lists(
     st.tuples(st.sampled_from(sorted(MUTATORS)), st.integers(0, 2**16)), min_size=1, max_size=4
 )
@@ -73,17 +71,12 @@ def check_mutant(source: str, *, unsafe: bool) -> None:
         assert not left, f"reported fixed, but optimizers are still built while tracing: {left}"
 
 
-@settings(max_examples=examples(ci=120, long=12000))
+@settings(max_examples=examples(ci=120, long=10000))
 @given(case=st.sampled_from(CASES), steps=STEPS, unsafe=st.booleans())
 def test_meaning_preserving_mutants_of_the_fixtures(
     case: str, steps: list[tuple[str, int]], unsafe: bool
 ) -> None:
-    original = (FIXTURES / case / "input.py").read_bytes()
-    if b"coding: latin-1" in original or original.startswith(b"\xef\xbb\xbf"):
-        text = original.decode("latin-1" if b"latin-1" in original else "utf-8-sig")
-    else:
-        text = original.decode("utf-8")
-    source = mutate(text, steps)
+    source = mutate(text(case), steps)
     note(f"mutant of {case} by {steps}:\n{source}")
     check_mutant(source, unsafe=unsafe)
 
@@ -91,7 +84,7 @@ def test_meaning_preserving_mutants_of_the_fixtures(
 @pytest.mark.parametrize("name", sorted(MUTATORS))
 def test_every_mutator_changes_a_fixture_and_keeps_it_compiling(name: str) -> None:
     """No mutator is a silent no-op on the fixtures it is meant for."""
-    source = (FIXTURES / "hoist_adam_in_train_step" / "input.py").read_text(encoding="utf-8")
+    source = text("hoist_adam_in_train_step")
     changed = 0
     for seed in range(8):
         mutant = mutate(source, [(name, seed)])
