@@ -10,10 +10,12 @@ construction may remain inside a traced body, judged by ``oracle.py`` (plain ``a
 fixer's analysis); and the fixed program must still bind every module-level and class-level
 name the mutant bound.
 
-The CI profile runs a bounded, derandomized set of examples (about 20 s). A long campaign,
-random and with many more examples (about 25 minutes of CPU with ``-n 2``)::
+The CI profile runs a bounded, derandomized set of examples (the whole of ``tests/fuzz``: about
+a minute of CPU, half that in wall time with ``-n 2``). A long campaign, random, about 15,000
+examples over the four fuzz tests (roughly 40 minutes of CPU)::
 
-    FIXER_FUZZ=long python -m pytest tests/fuzz -n 2 -p no:cacheprovider -q
+    FIXER_FUZZ=long python -m pytest tests/fuzz -n 2 -p no:cacheprovider \
+        --hypothesis-show-statistics
 
 ``FIXER_FUZZ_EXAMPLES=N`` sets the number of examples of each test instead.
 """
