@@ -14,7 +14,7 @@ The CI profile runs a bounded, derandomized set of examples (the whole of ``test
 a minute of CPU, half that in wall time with ``-n 2``). A long campaign, random, about 15,000
 examples over the four fuzz tests (roughly 40 minutes of CPU)::
 
-    FIXER_FUZZ=long python -m pytest tests/fuzz -n 2 -p no:cacheprovider \
+    FIXER_FUZZ=long python -m pytest tests/fuzz -n 2 -p no:cacheprovider \\
         --hypothesis-show-statistics
 
 ``FIXER_FUZZ_EXAMPLES=N`` sets the number of examples of each test instead.
