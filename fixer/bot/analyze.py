@@ -3,6 +3,10 @@
 It runs fixer over the files the pull request changed and leaves three things: annotations on
 stdout (``--format github``), a job summary, and the results artifact for ``fixer bot publish``
 (``fixer-bot.json``, ``fixer.sarif`` and ``fixer.patch``). Its exit status is fixer's own.
+
+It reads nothing outside the checkout: a checkout holding a symbolic link that fixer would
+follow out of it (a Python file, a notebook, a configuration or ignore file, or a folder) is
+refused before fixer runs.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from fixer.bot import artifact
+from fixer.bot.checkout import CheckoutError, links_read_outside
 from fixer.bot.markdown import code_block, code_span, inert
 from fixer.edits import apply_edits, decode, offsets
 from fixer.findings import TextEdit
@@ -167,20 +172,39 @@ def analyze(root: Path, request: Request, out: TextIO, summary: Path | None) -> 
     head = _git(root, "rev-parse", "HEAD")
     if request.head_sha is not None and head != request.head_sha:
         raise AnalyzeError(f"the checkout is at {head}, not at the pull request's head")
+    try:
+        leaving = links_read_outside(root, request.paths)
+    except CheckoutError as error:
+        raise AnalyzeError(str(error)) from None
+    if leaving:
+        name, target = leaving[0]
+        raise AnalyzeError(
+            f"refused: {name!r} is a symbolic link to {target!r}, outside the checkout; "
+            "fixer reads nothing through it"
+        )
     common = ["--changed-since", request.base, *request.fixer_args]
     request.output.mkdir(parents=True, exist_ok=True)
     report_path = request.output / "fixer.json"
-    annotations = _fixer(root, [*common, "--format", "github", *request.paths])
+    annotations = _fixer(root, [*common, "--format", "github", "--", *request.paths])
     out.write(annotations.stdout.decode("utf-8", "replace"))
     sys.stderr.write(annotations.stderr.decode("utf-8", "replace"))
     main = _fixer(
         root,
-        [*common, "--diff", "--format", "json", "-o", str(report_path.resolve()), *request.paths],
+        [
+            *common,
+            "--diff",
+            "--format",
+            "json",
+            "-o",
+            str(report_path.resolve()),
+            "--",
+            *request.paths,
+        ],
     )
     if not report_path.is_file():
         raise AnalyzeError(main.stderr.decode("utf-8", "replace").strip() or "fixer failed")
     sarif = request.output / "fixer.sarif"
-    _fixer(root, [*common, "--format", "sarif", "-o", str(sarif.resolve()), *request.paths])
+    _fixer(root, [*common, "--format", "sarif", "-o", str(sarif.resolve()), "--", *request.paths])
     patch = main.stdout.decode("utf-8", "replace")
     (request.output / "fixer.patch").write_text(patch, encoding="utf-8")
     report = json.loads(report_path.read_text(encoding="utf-8"))

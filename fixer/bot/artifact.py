@@ -208,10 +208,14 @@ def parse(data: bytes) -> Results:
         document = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as error:
         raise ArtifactError(f"{NAME} is not JSON: {error}") from None
+    except RecursionError:
+        raise ArtifactError(f"{NAME} is nested too deeply") from None
     if not isinstance(document, dict) or document.get("version") != VERSION:
         raise ArtifactError(f"{NAME} is not a version {VERSION} results document")
     head_sha = _match(document, "head_sha", _SHA, NAME)
     exit_status = _line(document, "exit_status", NAME)
+    if exit_status not in (0, 1, 2):
+        raise ArtifactError(f"{NAME}: `exit_status` is not 0, 1 or 2")
     raw_findings = _field(document, "findings", list, NAME)
     raw_fixes = _field(document, "fixes", list, NAME)
     if len(raw_findings) > MAX_FINDINGS or len(raw_fixes) > MAX_FINDINGS:

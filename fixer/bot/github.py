@@ -105,9 +105,18 @@ class GitHub:
         self._http.request("POST", f"{self._repo}/issues/{number}/comments", {"body": body})
 
     def permission(self, username: str) -> str:
-        """``admin``, ``maintain``, ``write``, ``triage``, ``read`` or ``none``."""
-        data = self._get(f"/collaborators/{_quote(username)}/permission")
-        return str(data.get("role_name") or data.get("permission") or "none")
+        """The user's base role on the repository: ``admin``, ``write``, ``read`` or ``none``.
+
+        GitHub's ``permission`` field maps ``maintain`` to ``write`` and ``triage`` to ``read``,
+        and a custom role to the base role it extends (``role_name`` holds the custom name).
+        A user GitHub does not know (404) has none."""
+        try:
+            data = self._get(f"/collaborators/{_quote(username)}/permission")
+        except ApiError as error:
+            if error.status == 404:
+                return "none"
+            raise
+        return str(data.get("permission") or "none")
 
     def commit_message(self, sha: str) -> str:
         data = self._get(f"/commits/{_quote(sha)}")

@@ -7,7 +7,9 @@ an untraced step method for TFO005) gets its optimizer built once in ``__init__`
 The checks particular to this destination are here: the arguments may read only module names
 and ``self.<attr>`` set in ``__init__`` (``check_method_reads``), ``__init__`` must call
 ``super().__init__()`` and set those attributes before the insertion point and nowhere else
-(``init_insertion_point``), the class must not define ``__slots__``; and what still runs
+(``init_insertion_point``), the class must not define ``__slots__``, neither the method nor
+``__init__`` may be defined inside a block of the class body (``if``, ``try``...: which
+definition wins is then decided at run time, ``_defined_in_a_block``); and what still runs
 earlier than before makes the fix unsafe (``instance_caveat``). Attribute names avoid every
 name the class and its bases in the file use (``class_attributes``).
 
@@ -16,6 +18,7 @@ Fixtures: ``hoist_method_adds_init_when_missing``, ``hoist_method_keras_train_st
 ``hoist_tf_keras_train_step_fit``, ``report_method_attribute_set_after_init``,
 ``report_method_init_without_super_call``, ``report_object_base_class_rebuilds_optimizer`` (a
 ``class C(object):`` needs no ``super().__init__()``), ``report_method_reads_step_argument``,
+``report_method_defined_in_a_class_block``, ``report_method_init_defined_in_a_class_block``,
 ``report_trainer_method_called_per_batch``.
 """
 
@@ -46,6 +49,13 @@ def plan_instance_move(
     self_name = self_parameter(func)
     if self_name is None:
         return f"`{func.name.value}` is a static or class method; build the optimizer outside"
+    in_block = _defined_in_a_block(cls)
+    for name in (func.name.value, "__init__"):
+        if name in in_block:
+            return (
+                f"`{name}` of `{cls.name.value}` is defined under `{in_block[name]}` in the "
+                "class body; build the optimizer outside"
+            )
     attributes, reason = check_method_reads(facts, site, moved, self_name)
     if reason is not None:
         return reason
@@ -275,6 +285,8 @@ def class_attributes(facts: Facts, cls: cst.ClassDef) -> set[str]:
                 for small in statement.body:
                     if isinstance(small, (cst.Assign, cst.AnnAssign, cst.AugAssign)):
                         taken.update(n.value for n in names_in(small))
+            else:  # a block: whatever it may bind in the class, every name in it is taken
+                taken.update(n.value for n in names_in(statement))
             # Any attribute the class touches on anything: conservative, never a clash.
             taken.update(node.attr.value for node in nodes_in(statement, cst.Attribute))
     return taken
@@ -305,6 +317,31 @@ def _find_init(cls: cst.ClassDef) -> cst.FunctionDef | None:
 def _is_object(base: cst.BaseExpression) -> bool:
     """``class C(object):``: a base that needs no ``super().__init__()`` call."""
     return isinstance(base, cst.Name) and base.value == "object"
+
+
+_BLOCK_WORDS: dict[type[cst.CSTNode], str] = {
+    cst.If: "if",
+    cst.Try: "try",
+    cst.TryStar: "try",
+    cst.With: "with",
+    cst.For: "for",
+    cst.While: "while",
+    cst.Match: "match",
+}
+
+
+def _defined_in_a_block(cls: cst.ClassDef) -> dict[str, str]:
+    """The functions defined inside a compound statement of the class body (not directly in
+    it, nor inside another function or class), with the keyword of that statement."""
+    found: dict[str, str] = {}
+    for statement in cls.body.body:
+        word = _BLOCK_WORDS.get(type(statement))
+        if word is None:
+            continue
+        for child in statement.children:
+            for func in nodes_in(child, cst.FunctionDef, skip=(cst.FunctionDef, cst.ClassDef)):
+                found.setdefault(func.name.value, word)
+    return found
 
 
 def _first_method(cls: cst.ClassDef) -> cst.BaseStatement:

@@ -6,6 +6,11 @@ must precede ``line`` and lie in the same hunk (422 otherwise); lists are pagina
 ``Link`` headers; a token that may only read gets 403 on every write. Every REST request is
 validated against GitHub's published OpenAPI description (``tests/data/github``); a request that
 does not conform is answered 400 and recorded in ``violations``.
+
+The permission check (``GET /repos/{owner}/{repo}/collaborators/{username}/permission``) answers
+as GitHub does: ``permission`` is the base role (``maintain`` reads as ``write``, ``triage`` as
+``read``, a custom role as the base role it extends), ``role_name`` the role itself, and a login
+the fake does not know gets 404. Its answers are validated against the description too.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from typing import Any
 from graphql import GraphQLSchema, OperationDefinitionNode, build_schema, parse, validate
 from graphql.execution.values import get_variable_values
 from openapi_core import OpenAPI
-from openapi_core.testing import MockRequest
+from openapi_core.testing import MockRequest, MockResponse
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "github"
 SPEC = DATA / "api.github.com.bot.json"
@@ -99,7 +104,8 @@ class FakeGitHub:
     base: str  # the repository the bot works on
     tokens: dict[str, Token] = field(default_factory=dict)
     pulls: dict[int, Pull] = field(default_factory=dict)
-    permissions: dict[str, str] = field(default_factory=dict)
+    permissions: dict[str, str] = field(default_factory=dict)  # login -> role name
+    custom_roles: dict[str, str] = field(default_factory=dict)  # role name -> its base role
     review_comments: list[dict[str, Any]] = field(default_factory=list)
     reviews: list[dict[str, Any]] = field(default_factory=list)
     issue_comments: list[dict[str, Any]] = field(default_factory=list)
@@ -271,10 +277,7 @@ class FakeGitHub:
             return 201, comment, {}
         match = re.fullmatch(r"/collaborators/([^/]+)/permission", rest)
         if match:
-            login = urllib.parse.unquote(match.group(1))
-            role = self.permissions.get(login, "read")
-            simple = {"maintain": "write", "triage": "read"}.get(role, role)
-            return 200, {"permission": simple, "role_name": role, "user": self._user(login)}, {}
+            return self._permission(method, path, urllib.parse.unquote(match.group(1)))
         match = re.fullmatch(r"/commits/([^/]+)", rest)
         if match:
             sha = urllib.parse.unquote(match.group(1))
@@ -284,6 +287,47 @@ class FakeGitHub:
                 return 422, {"message": f"No commit found for SHA: {sha}"}, {}
             return 200, {"sha": sha, "commit": {"message": message.rstrip("\n")}}, {}
         return 404, {"message": "Not Found"}, {}
+
+    def _collaborator(self, login: str, role: str) -> dict[str, Any]:
+        """A ``collaborator`` object, with every field GitHub's schema requires."""
+        url = f"https://api.github.invalid/users/{login}"
+        return {
+            **self._user(login),
+            "node_id": f"U_{login}",
+            "avatar_url": f"https://avatars.invalid/{login}",
+            "gravatar_id": "",
+            "url": url,
+            "html_url": f"https://github.invalid/{login}",
+            "followers_url": f"{url}/followers",
+            "following_url": f"{url}/following{{/other_user}}",
+            "gists_url": f"{url}/gists{{/gist_id}}",
+            "starred_url": f"{url}/starred{{/owner}}{{/repo}}",
+            "subscriptions_url": f"{url}/subscriptions",
+            "organizations_url": f"{url}/orgs",
+            "repos_url": f"{url}/repos",
+            "events_url": f"{url}/events{{/privacy}}",
+            "received_events_url": f"{url}/received_events",
+            "site_admin": False,
+            "role_name": role,
+        }
+
+    def _permission(self, method: str, path: str, login: str) -> tuple[int, Any, dict[str, str]]:
+        role = self.permissions.get(login)
+        if role is None:
+            status, data = 404, {"message": "Not Found", "documentation_url": "https://docs"}
+        else:
+            base = self.custom_roles.get(role, role)
+            base = {"maintain": "write", "triage": "read"}.get(base, base)
+            user = self._collaborator(login, role)
+            status, data = 200, {"permission": base, "role_name": role, "user": user}
+        try:
+            openapi().validate_response(
+                MockRequest("https://api.github.com", method.lower(), path),
+                MockResponse(json.dumps(data).encode(), status, content_type="application/json"),
+            )
+        except Exception as error:  # the description's verdict on the fake's own answer
+            self.violations.append(f"answer to {method} {path}: {error}")
+        return status, data, {}
 
     def _pull(
         self,

@@ -87,11 +87,19 @@ ENV = {
 }
 
 
-def commit(repo: Path, files: dict[str, str], message: str) -> str:
+def commit(
+    repo: Path, files: dict[str, str], message: str, links: dict[str, str] | None = None
+) -> str:
+    """One commit of ``files`` (name -> text) and symbolic ``links`` (name -> target)."""
     for name, text in files.items():
         path = repo / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
+        git(repo, "add", "--", name, env=ENV)
+    for name, target in (links or {}).items():
+        path = repo / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.symlink_to(target)
         git(repo, "add", "--", name, env=ENV)
     git(repo, "commit", "-q", "-m", message, env=ENV)
     return git(repo, "rev-parse", "HEAD").strip()
@@ -111,13 +119,20 @@ class World:
         return self.fake.repos[FORK]
 
     def open_pull(
-        self, number: int, files: dict[str, str], *, fork: bool, branch: str, **options: Any
+        self,
+        number: int,
+        files: dict[str, str],
+        *,
+        fork: bool,
+        branch: str,
+        links: dict[str, str] | None = None,
+        **options: Any,
     ) -> Pull:
-        """A branch with one commit changing ``files``, in the fork or the base repository,
-        and an open pull request from it."""
+        """A branch with one commit changing ``files`` (and adding symbolic ``links``), in the
+        fork or the base repository, and an open pull request from it."""
         repo = self.fork if fork else self.base
         git(repo, "checkout", "-q", "-b", branch, "main", env=ENV)
-        commit(repo, files, f"change for #{number}")
+        commit(repo, files, f"change for #{number}", links)
         git(repo, "checkout", "-q", "main", env=ENV)
         pull = Pull(number, FORK if fork else BASE, branch, **options)
         self.fake.pulls[number] = pull
@@ -164,7 +179,16 @@ def make_world(root: Path) -> World:
         "base-token": Token(BOT, {BASE}),
         "fork-token": Token(BOT, set()),
     }
-    fake.permissions = {"maintainer": "write", "contributor": "read", "admin": "admin"}
+    fake.permissions = {
+        "maintainer": "write",
+        "contributor": "read",
+        "admin": "admin",
+        "lead": "maintain",
+        "triager": "triage",
+        "releaser": "release-manager",
+        "auditor": "security-auditor",
+    }
+    fake.custom_roles = {"release-manager": "write", "security-auditor": "read"}
     return World(root, fake)
 
 
@@ -182,6 +206,8 @@ def bot_env(fake: FakeGitHub, event: dict[str, Any], root: Path, **more: str) ->
         "GITHUB_TOKEN": "base-token",
         **{k: v for k, v in ENV.items() if k != "PATH" and k != "HOME"},
     }
+    if "PYTHONPATH" in os.environ:  # the fixer under test, when it is not the installed one
+        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
     env.update(more)
     return env
 
