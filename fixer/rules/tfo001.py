@@ -33,7 +33,8 @@ in ``report_traced_method_builds_model_and_optimizer`` and
 object built beside the optimizer is no obstacle (``hoist_tf_step_builds_loss_and_optimizer``);
 what moves along in ``hoist_inline_apply_gradients``,
 ``hoist_schedule_moves_with_optimizer``, ``hoist_loss_scale_wrapper_one_statement``,
-``hoist_loss_scale_wrapper_two_statements``; left alone in ``keep_lazy_singleton_attribute``, ``keep_lazy_singleton_hasattr``,
+``hoist_loss_scale_wrapper_two_statements``; left alone in ``keep_lazy_singleton_attribute``,
+``keep_lazy_singleton_hasattr``,
 ``keep_lazy_singleton_global``, ``keep_local_class_named_adam``, ``keep_module_level_optimizer``,
 ``keep_optimizer_in_init_build_compile``, ``keep_optimizer_built_in_factory``,
 ``keep_schedule_only_in_traced_function``, ``keep_train_step_outside_keras_model``,
