@@ -878,18 +878,21 @@ class Prefilter:
 
     def __init__(self, table: NameTable) -> None:
         # Stage 4 and the side door read this module's helpers.
-        from fixer.prefilter_assumed import may_assume
+        from fixer.prefilter_assumed import may_assume, may_assume_tracer
         from fixer.prefilter_sites import may_hold_site
 
         self.facts = _Facts.of(table)
         self._may_hold_site = may_hold_site
         self._may_assume = may_assume
+        self._may_assume_tracer = may_assume_tracer
 
     def verdict(self, data: bytes) -> Verdict:
         """Whether the file whose bytes are ``data`` may hold a finding, and if not, why not."""
         found = self._stages(data)
         if found.skips and self._may_assume(data):
             return Verdict.PARSE  # an optimizer name the file never imports
+        if found is Verdict.NO_SITE and self._may_assume_tracer(data):
+            return Verdict.PARSE  # ``tf.function`` with ``tf`` never imported
         return found
 
     def _stages(self, data: bytes) -> Verdict:

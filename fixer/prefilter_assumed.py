@@ -13,6 +13,11 @@ followed, across what Python allows there, by ``(``; a file whose bytes do not m
 :data:`_SPELLED` has none. Otherwise ``ast`` finds every call spelled so; a first name
 bound by an import at module level is bound everywhere (no scope of the file can then see it
 unbound), so those calls are dropped; anything else keeps the file.
+
+The analysis also takes an unbound ``tf.function`` for TensorFlow's tracer, which makes real
+constructor calls in the functions it decorates reachable; stage 4 counts only tracers that
+resolve through imports, so a file it rules out (``NO_SITE``) that spells ``tf.function`` without
+a module-level import binding ``tf`` is kept too (:func:`may_assume_tracer`).
 """
 
 from __future__ import annotations
@@ -35,6 +40,18 @@ def _spelling_pattern() -> re.Pattern[bytes]:
 
 
 _SPELLED = _spelling_pattern()
+# ``tf.function`` with ``tf`` perhaps unbound: the analysis then assumes a tracer.
+_TRACER = re.compile(rb"(?<![\w\x80-\xff.])tf\s*\.\s*function(?![\w\x80-\xff])")
+
+
+def may_assume_tracer(data: bytes) -> bool:
+    """Whether the analysis may take ``tf.function`` for TensorFlow's though the file binds no
+    ``tf`` at module level: for a file whose constructor calls stage 4 ruled out, as that stage
+    only counts tracers that resolve through imports."""
+    if _TRACER.search(data) is None:
+        return False
+    tree = parse_quietly(data)
+    return tree is None or "tf" not in _module_level_imports(tree.body)
 
 
 def may_assume(data: bytes) -> bool:

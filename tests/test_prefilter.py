@@ -822,3 +822,26 @@ def test_calls_of_other_modules_builders_pass_the_prefilter(tmp_path: Path) -> N
 
 
 FOUND = {"traced.py", "traced_through_local_def.py", "keras_step_method.py"}
+
+
+def test_an_unimported_tracer_over_an_imported_optimizer_is_parsed() -> None:
+    """``tf`` never imported, ``Adam`` imported: the analysis assumes the tracer, so stage 4,
+    which counts only tracers that resolve, must not rule the file out."""
+    source = """\
+        from tensorflow.keras.optimizers import Adam
+
+        @tf.function
+        def step():
+            opt = Adam(1e-3)
+        """
+    assert _verdict(source) is Verdict.PARSE
+    imported = "import tensorflow as tf\n" + textwrap.dedent(source)
+    assert _verdict(imported) is Verdict.PARSE  # resolves: stage 4 finds the traced def
+    decorated_elsewhere = """\
+        import tensorflow as tf
+        from tensorflow.keras.optimizers import Adam
+
+        def main():
+            opt = Adam(1e-3)
+        """
+    assert _verdict(decorated_elsewhere) is Verdict.NO_SITE

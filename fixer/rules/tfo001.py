@@ -25,7 +25,8 @@ with ``getattr`` is reported in ``report_getattr_optimizer_class_in_traced_step`
 (``checks.chosen_at_run_time``); a rate the loop rebinds is refused with the alternative named in
 ``report_tf_step_reads_rate_the_loop_halves``; names the file never imports are assumed and
 reported, never moved, in ``report_snippet_without_imports`` and
-``report_snippet_optimizers_module_not_imported`` (``checks.not_resolved``), and not assumed
+``report_snippet_optimizers_module_not_imported``, ``report_snippet_tracer_not_imported``
+(``checks.not_resolved``), and not assumed
 next to another framework's import or a star import (``keep_snippet_imports_torch``,
 ``keep_snippet_star_import``); a traced builder of models and layers is reported, not moved,
 in ``report_traced_method_builds_model_and_optimizer`` and
