@@ -193,7 +193,9 @@ class _Heat:
     def _traces_one_of(self, call: ast.Call, around: prefilter.Around, wanted: set[str]) -> bool:
         arguments = [*call.args, *(keyword.value for keyword in call.keywords)]
         return any(
-            isinstance(a, ast.Name) and a.id in wanted for a in arguments
+            (isinstance(a, ast.Name) and a.id in wanted)
+            or (isinstance(a, ast.Attribute) and a.attr in wanted)  # tf.function(self.step)
+            for a in arguments
         ) and self.tracers.traces(call, around.prefixes)
 
 

@@ -100,6 +100,8 @@ class _Collector(cst.CSTVisitor):
         self.any_star = False  # a star import, which may bind any name
         self.assumed_forms: set[cst.Call] = set()  # ``tf.function(step)`` with ``tf`` unbound
         self.call_forms: list[tuple[cst.Call, cst.Name]] = []
+        # ``tf.function(self.<method>)`` inside a method: the call, that method, the attribute.
+        self.method_forms: list[tuple[cst.Call, cst.FunctionDef, cst.Attribute]] = []
         self.constructions: list[Construction] = []
         # Calls that build other things holding variables (a layer, a model, a tf.Variable).
         self.variable_builders: list[tuple[Owner, cst.Call, str]] = []
@@ -342,6 +344,10 @@ class _Collector(cst.CSTVisitor):
                 )
             elif self._is_tf_function(func) or self._is_assumed_tracer(func):
                 target = _traced_argument(node)
+                method = _traced_method(node)
+                if method is not None and isinstance(self.owners[-1], cst.FunctionDef):
+                    # ``self.step = tf.function(self._step)`` in a method
+                    self.method_forms.append((node, self.owners[-1], method))
                 if target is not None:
                     self.call_forms.append((node, target))
                     if not self._is_tf_function(func):
@@ -359,6 +365,20 @@ class _Collector(cst.CSTVisitor):
             and isinstance(node.args[0].value, cst.Name)
         ):
             self.call_forms.append((node, node.args[0].value))
+
+
+def _traced_method(call: cst.Call) -> cst.Attribute | None:
+    """``self.<name>`` handed to a tracer: ``tf.function(self._train)``."""
+    first = call.args[0] if call.args else None
+    if (
+        first is None
+        or first.star
+        or (first.keyword is not None and first.keyword.value != "func")
+        or not isinstance(first.value, cst.Attribute)
+        or not isinstance(first.value.value, cst.Name)
+    ):
+        return None
+    return first.value
 
 
 def _getattr_target(func: cst.BaseExpression) -> cst.BaseExpression | None:
@@ -486,6 +506,11 @@ class Facts:
             if called is not None and called not in found:
                 guess = call in self.collector.assumed_forms
                 found[called] = Traced(called, owner_of[called], assumed=guess)
+        for call, method, attribute in self.collector.method_forms:
+            called = self._method_named(method, attribute)
+            if called is not None and called not in found:
+                guess = not self.collector._is_tf_function(call.func)
+                found[called] = Traced(called, owner_of[called], assumed=guess)
         changed = True
         while changed:  # strategy.run(fn) inside a traced function traces fn too
             changed = False
@@ -508,6 +533,25 @@ class Facts:
                     and statement not in found
                 ):
                     found[statement] = Traced(statement, cls)
+        return found
+
+    def _method_named(
+        self, method: cst.FunctionDef, attribute: cst.Attribute
+    ) -> cst.FunctionDef | None:
+        """The method ``self.<name>`` names, read in ``method`` of a class: the last def of that
+        name directly in the class body (``self`` is ``method``'s first parameter)."""
+        cls = self.collector.owner_of.get(method)
+        if not isinstance(cls, cst.ClassDef) or not isinstance(attribute.value, cst.Name):
+            return None
+        if attribute.value.value != self_parameter(method):
+            return None
+        found = None
+        for statement in cls.body.body:
+            if (
+                isinstance(statement, cst.FunctionDef)
+                and statement.name.value == attribute.attr.value
+            ):
+                found = statement
         return found
 
     def function_named(self, name: cst.Name) -> cst.FunctionDef | None:

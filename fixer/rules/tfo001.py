@@ -1,15 +1,17 @@
 """TFO001 optimizer-in-traced-function: an optimizer built inside a traced function.
 
 Detection: every traced function (``Facts.traced_functions``: ``@tf.function`` with or without
-arguments, ``tf.function(fn)``, a Keras ``train_step``, a function ``strategy.run`` runs in a
-traced one, the configured tracers) that calls an optimizer constructor (``names.NameTable``)
-in its own body; a lazy singleton (``if opt is None: opt = Adam()``) is left alone. The
+arguments, ``tf.function(fn)``, ``tf.function(self.method)`` in a method, a Keras
+``train_step``, a function ``strategy.run`` runs in a traced one, the configured tracers) that
+calls an optimizer constructor (``names.NameTable``) in its own body; a lazy singleton (``if opt is None: opt = Adam()``) is left alone. The
 outermost construction moves, with its feeders (``find_feeders``: a schedule or a wrapped
 optimizer bound only for it), through :func:`fixer.moves.plan_site`; where it goes, and the
 checks, are in :mod:`fixer.moves`.
 
 Fixtures (detection; the destinations name theirs): ``hoist_adam_in_train_step``,
-``hoist_function_call_form``, ``hoist_function_call_of_call``, ``hoist_call_form_rebinds_own_name``,
+``hoist_function_call_form``, ``hoist_function_call_of_call``,
+``hoist_tf_method_wrapped_by_tf_function_in_init`` (``tf.function(self._train)``),
+``hoist_call_form_rebinds_own_name``,
 ``hoist_tf_adagrad_decorator_args``, ``hoist_jit_compile_not_first_statement``,
 ``hoist_method_keras_train_step``, ``report_strategy_run_step_fn_builds_optimizer``; import
 spellings in ``hoist_import_tensorflow_as_tf2``, ``hoist_import_tensorflow_unaliased``,
