@@ -1,12 +1,12 @@
 """TFO001 optimizer-in-traced-function: an optimizer built inside a traced function.
 
 Detection: every traced function (``Facts.traced_functions``: ``@tf.function`` with or without
-arguments, ``tf.function(fn)``, ``tf.function(self.method)`` in a method, a Keras
-``train_step``, a function ``strategy.run`` runs in a traced one, the configured tracers) that
-calls an optimizer constructor (``names.NameTable``) in its own body; a lazy singleton (``if opt is None: opt = Adam()``) is left alone. The
-outermost construction moves, with its feeders (``find_feeders``: a schedule or a wrapped
-optimizer bound only for it), through :func:`fixer.moves.plan_site`; where it goes, and the
-checks, are in :mod:`fixer.moves`.
+arguments, ``tf.function(fn)``, ``tf.function(self.method)`` in a method, a Keras ``train_step``, a
+function ``strategy.run`` runs in a traced one, the configured tracers) that calls an optimizer
+constructor (``names.NameTable``) in its own body; a lazy singleton (``if opt is None: opt =
+Adam()``) is left alone. The outermost construction moves, with its feeders (``find_feeders``: a
+schedule or a wrapped optimizer bound only for it), through :func:`fixer.moves.plan_site`; where it
+goes, and the checks, are in :mod:`fixer.moves`.
 
 Fixtures (detection; the destinations name theirs): ``hoist_adam_in_train_step``,
 ``hoist_function_call_form``, ``hoist_function_call_of_call``,
