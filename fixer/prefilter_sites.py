@@ -122,6 +122,7 @@ class _Heat:
         self.text = text
         self.tracers = _Tracers(table, imported)
         self._unusual: set[int] | None = None
+        self._configured: set[str] | None = None
 
     @property
     def unusual(self) -> set[int]:
@@ -188,7 +189,25 @@ class _Heat:
             expr = decorator.func if isinstance(decorator, ast.Call) else decorator
             if self.tracers.may_be(expr, around.prefixes):
                 return True
+            if isinstance(expr, ast.Name) and expr.id in self.configured_tracers:
+                return True
         return False
+
+    @property
+    def configured_tracers(self) -> set[str]:
+        """Names bound anywhere to a call that may be a tracer's (``compile_fn =
+        tf.function(jit_compile=True)``): as a decorator, such a name may trace."""
+        if self._configured is None:
+            self._configured = {
+                target.id
+                for node in ast.walk(self.tree)
+                if isinstance(node, ast.Assign)
+                and isinstance(node.value, ast.Call)
+                and self.tracers.may_be(node.value.func, ("",))
+                for target in node.targets
+                if isinstance(target, ast.Name)
+            }
+        return self._configured
 
     def _traces_one_of(self, call: ast.Call, around: prefilter.Around, wanted: set[str]) -> bool:
         arguments = [*call.args, *(keyword.value for keyword in call.keywords)]

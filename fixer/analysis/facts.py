@@ -209,6 +209,28 @@ class _Collector(cst.CSTVisitor):
     def _is_tf_function(self, expr: cst.BaseExpression) -> bool:
         return _is_dotted(expr) and self.table.is_tracing_decorator(self._qualified(expr))
 
+    def _names_a_tracer(self, expr: cst.BaseExpression) -> bool:
+        """A decorator name bound once to a configured tracer:
+        ``compile_fn = tf.function(jit_compile=True)`` then ``@compile_fn``."""
+        if not isinstance(expr, cst.Name):
+            return False
+        scope = self.scopes.get(expr)
+        if scope is None:
+            return False
+        assignments = list(scope[expr.value])
+        if len(assignments) != 1 or not isinstance(assignments[0], Assignment):
+            return False
+        target = self.parents.get(assignments[0].node)
+        assign = self.parents.get(target) if isinstance(target, cst.AssignTarget) else None
+        if not isinstance(assign, cst.Assign) or len(assign.targets) != 1:
+            return False
+        value = assign.value
+        return (
+            isinstance(value, cst.Call)
+            and all(arg.keyword is not None for arg in value.args)
+            and self._is_tf_function(value.func)
+        )
+
     def _unbound(self, expr: cst.BaseExpression, allowed: Callable[[str], bool]) -> bool:
         """A dotted name spelled as ``allowed`` accepts whose first name nothing binds: not an
         import, an assignment, a builtin, nor (perhaps) a star import."""
@@ -237,7 +259,7 @@ class _Collector(cst.CSTVisitor):
             expr = decorator.decorator
             if isinstance(expr, cst.Call):
                 expr = expr.func
-            if self._is_tf_function(expr):
+            if self._is_tf_function(expr) or self._names_a_tracer(expr):
                 self.decorated.append(node)
                 break
             if self._is_assumed_tracer(expr):

@@ -11,6 +11,7 @@ goes, and the checks, are in :mod:`fixer.moves`.
 Fixtures (detection; the destinations name theirs): ``hoist_adam_in_train_step``,
 ``hoist_function_call_form``, ``hoist_function_call_of_call``,
 ``hoist_tf_method_wrapped_by_tf_function_in_init`` (``tf.function(self._train)``),
+``hoist_tf_decorator_bound_to_a_name`` (``@compile_fn``),
 ``hoist_call_form_rebinds_own_name``,
 ``hoist_tf_adagrad_decorator_args``, ``hoist_jit_compile_not_first_statement``,
 ``hoist_method_keras_train_step``, ``report_strategy_run_step_fn_builds_optimizer``; import
