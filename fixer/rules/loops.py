@@ -31,12 +31,14 @@ if TYPE_CHECKING:
     from libcst.metadata import Scope
 
     from fixer import moves
+    from fixer.analysis import facts as facts_module
     from fixer.analysis.facts import Construction, Facts, Loop, Traced
     from fixer.analysis.planner import Planner
 else:
     cst = lazy("libcst")
     metadata = lazy("libcst.metadata")
     moves = lazy("fixer.moves")
+    facts_module = lazy("fixer.analysis.facts")
 
 
 def detect(planner: Planner) -> None:
@@ -128,6 +130,8 @@ def plan_loop_site(
         return
     if update is not None and any(facts.session_reset_in(loop) for loop in loops):
         return  # clear_session() in the loop: each iteration starts training afresh on purpose
+    if update is not None and periodic_restart(facts, c.call, loops):
+        return  # ``if step % 100 == 0: opt = Adam()``: a deliberate warm restart
     outermost = loops[-1]
     if traced_call is not None:
         rule, applicability = tfo002.RULE, Applicability.SAFE
@@ -154,6 +158,28 @@ def plan_loop_site(
         # Every new object retraces: it must leave every loop, not only the inner one.
         reason = fresh_model_in(facts, loops[-1], scope, traced_call) or outer_blocker
     moves.plan_before_loop(planner, site, chosen, reason)
+
+
+def periodic_restart(facts: Facts, call: cst.Call, loops: list[Loop]) -> bool:
+    """The construction sits under an ``if`` that tests what the loop changes (``step % 3 ==
+    0``, ``epoch in milestones``): the optimizer restarts on some iterations, on purpose."""
+    scope = facts.scopes.get(call)
+    if scope is None:
+        return False
+    for node in facts.ancestors(call):
+        if node is loops[-1]:
+            return False
+        if (
+            isinstance(node, cst.If)
+            and facts.within(call, node.body)
+            and any(
+                facts.assigned_in(name.value, scope, loop)
+                for name in facts_module.nodes_in(node.test, cst.Name)
+                for loop in loops
+            )
+        ):
+            return True
+    return False
 
 
 def traced_call_of(facts: Facts, use: cst.CSTNode, callables: set[cst.CSTNode]) -> cst.Call | None:
