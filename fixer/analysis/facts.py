@@ -840,6 +840,22 @@ class Facts:
                 return self.within(call, node.body)
         return False
 
+    def weights_reset_in(self, node: cst.CSTNode, trained: Iterable[str]) -> cst.Call | None:
+        """``model.set_weights(...)`` or ``model.load_weights(...)`` inside ``node`` for a model
+        of ``trained``: a fresh start (a new fold, a new trial), so a new optimizer is intended."""
+        roots = set(trained)
+        for call in self.collector.all_calls:
+            func = call.func
+            if (
+                isinstance(func, cst.Attribute)
+                and func.attr.value in ("set_weights", "load_weights")
+                and self.within(call, node)
+            ):
+                root = root_name(func.value)
+                if root is not None and root.value in roots:
+                    return call
+        return None
+
     def variable_built(self, call: cst.Call) -> str | None:
         """What ``call`` builds that holds variables (a layer, a model...), if it is one."""
         return next((b for _, c, b in self.collector.variable_builders if c is call), None)

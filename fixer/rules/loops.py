@@ -130,6 +130,10 @@ def plan_loop_site(
         return
     if update is not None and any(facts.session_reset_in(loop) for loop in loops):
         return  # clear_session() in the loop: each iteration starts training afresh on purpose
+    if update is not None and any(
+        facts.weights_reset_in(loop, facts.updated_variables(update)) for loop in loops
+    ):
+        return  # the weights are reset too (a new fold or trial): a fresh start on purpose
     if update is not None and periodic_restart(facts, c.call, loops):
         return  # ``if step % 100 == 0: opt = Adam()``: a deliberate warm restart
     outermost = loops[-1]

@@ -22,7 +22,8 @@ reference),
 ``keep_trial_loop_builds_model_and_optimizer``,
 ``keep_trial_loop_new_optimizer_inside_steps_of_fresh_model``,
 ``keep_eager_loop_new_variable_each_iteration``, ``keep_recompile_with_fresh_model_each_trial``,
-``keep_eager_loop_periodic_warm_restart`` (under an ``if`` on what the loop changes)
+``keep_eager_loop_periodic_warm_restart`` (under an ``if`` on what the loop changes),
+``keep_kfold_loop_resets_weights`` (``model.set_weights`` in the loop)
 and ``keep_eager_loop_clears_session`` (a loop
 body that calls ``clear_session()`` restarts training on purpose).
 """
@@ -45,7 +46,8 @@ that recompiles the same model with a new optimizer before each `fit`
 (`model.compile(optimizer=tf.keras.optimizers.Adam(lr))`) counts too.
 
 Left alone: a loop that builds a fresh model each iteration (trials, hyper-parameter searches)
-or calls `tf.keras.backend.clear_session()`, a rebuild under an `if` that tests what the loop
+or calls `tf.keras.backend.clear_session()` or resets the trained model's weights
+(`model.set_weights(initial)`, a new fold), a rebuild under an `if` that tests what the loop
 changes (`if step % 100 == 0:`, a deliberate warm restart), and an update whose trained
 variables cannot be told.""",
     why="""\

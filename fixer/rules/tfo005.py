@@ -169,8 +169,8 @@ def detect(planner: Planner) -> None:
         ]
         if not variables or built_here or rebuilds_attribute(facts, func, update):
             continue  # it trains something it builds itself: a fresh model per call
-        if facts.session_reset_in(func) is not None:
-            continue  # clear_session(): each call starts training afresh on purpose
+        if facts.session_reset_in(func) is not None or facts.weights_reset_in(func, variables):
+            continue  # clear_session() or reset weights: each call starts afresh on purpose
         plan_per_call_site(planner, c, func, binding, callers[func])
 
 
