@@ -9,17 +9,20 @@ LSP library is imported here.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 from fixer.config import ConfigError, Overrides, Resolver
 from fixer.edits import text_edits
+from fixer.exports import ImportedHelper
 from fixer.files import DEFAULT_EXCLUDES, Selection, is_excluded, is_notebook
 from fixer.findings import Diagnostic, TextEdit
 from fixer.names import DEFAULT_NAMES, NameTable
 from fixer.prefilter import Prefilter, may_hold_suppression
 from fixer.rulesets import DEFAULT_RULES, RuleSet
+from fixer.siblings import Repository, helpers_for
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,7 @@ class Governance:
     rules: RuleSet = DEFAULT_RULES
     skipped: str | None = None
     config_error: str | None = None
+    file: Path | None = None  # the document's file on disk, whose sibling modules are read
 
 
 def governance(path: Path | None, cwd: Path) -> Governance:
@@ -54,7 +58,7 @@ def governance(path: Path | None, cwd: Path) -> Governance:
         if not config.notebooks and is_notebook(path.name):
             return Governance(shown, skipped="notebooks are turned off")
     rules = config.rules_for(path) if path is not None else config.rules_for(cwd / shown)
-    return Governance(shown, config.names(), rules)
+    return Governance(shown, config.names(), rules, file=path)
 
 
 @dataclass(frozen=True)
@@ -85,13 +89,29 @@ def check_text(text: str, governing: Governance, with_edits: bool = False) -> Do
         return DocumentCheck(text, governing, problem=governing.config_error, fixed=text)
     data = text.encode("utf-8", "surrogatepass")
     rules = governing.rules
-    if _prefilter(governing.names).verdict(data).skips and not (
-        rules.report_unused_ignores and may_hold_suppression(data)
+    # The builders of the repository's other modules that the document imports, read afresh
+    # for each check (the modules may have changed since the last one), as the command line
+    # reads them.
+    imported: Mapping[str, ImportedHelper] = {}
+    if governing.file is not None:
+        imported = helpers_for(Repository(governing.names), governing.file, data)
+    prefilter = _prefilter(governing.names)
+    if (
+        prefilter.verdict(data).skips
+        and not (rules.report_unused_ignores and may_hold_suppression(data))
+        and not (imported and prefilter.may_call(data, imported))
     ):
         return DocumentCheck(text, governing, fixed=text, with_edits=True)
     from fixer.engine import fix_source  # LibCST is imported on the first document that needs it
 
-    result = fix_source(text, governing.path, names=governing.names, rules=rules, with_edits=True)
+    result = fix_source(
+        text,
+        governing.path,
+        names=governing.names,
+        rules=rules,
+        with_edits=True,
+        imported=imported,
+    )
     if result.errors:
         return DocumentCheck(text, governing, problem=result.errors[0].message, fixed=text)
     return DocumentCheck(text, governing, result.diagnostics, fixed=result.fixed)

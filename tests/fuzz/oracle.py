@@ -3,8 +3,9 @@
 ``traced_constructions(source)`` lists the optimizers a program still builds while TensorFlow
 traces: inside a function ``tf.function`` decorates or wraps (``tf.function(f)``), inside a
 ``train_step``/``test_step``/``predict_step`` of a Keras model subclass, or inside a module-level
-function one of those calls by name (transitively). A construction under ``if <x> is None:`` is
-the lazy singleton TensorFlow's guide recommends, and is not listed.
+function one of those calls by name (transitively). A construction under ``if <x> is None:`` (or
+``if not hasattr(<x>, "<name>"):``) is the lazy singleton TensorFlow's guide recommends, and is
+not listed.
 
 ``defined_names(source)`` lists the names a program binds at module level and in class bodies
 (``Class.name``), looking through ``if``/``try``/``with``/``for``/``while`` but not into
@@ -181,9 +182,21 @@ def _is_none_test(test: ast.expr) -> bool:
     )
 
 
+def _is_hasattr_test(test: ast.expr) -> bool:
+    """``not hasattr(<x>, "<name>")``: the other spelling of the lazy singleton."""
+    return (
+        isinstance(test, ast.UnaryOp)
+        and isinstance(test.op, ast.Not)
+        and isinstance(test.operand, ast.Call)
+        and isinstance(test.operand.func, ast.Name)
+        and test.operand.func.id == "hasattr"
+    )
+
+
 def _calls_outside_lazy_guards(node: ast.AST) -> Iterator[ast.Call]:
-    """The calls in ``node``, not looking inside ``if <x> is None:`` bodies."""
-    if isinstance(node, ast.If) and _is_none_test(node.test):
+    """The calls in ``node``, not looking inside ``if <x> is None:`` (or ``if not
+    hasattr(...)``) bodies."""
+    if isinstance(node, ast.If) and (_is_none_test(node.test) or _is_hasattr_test(node.test)):
         for item in (node.test, *node.orelse):
             yield from _calls_outside_lazy_guards(item)
         return
